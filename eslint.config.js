@@ -1,0 +1,67 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import vue from 'eslint-plugin-vue';
+import globals from 'globals';
+
+/** shared/ runs in the agent, the relay and the browser: it may import zod and its own files only. */
+export const sharedImportRule = {
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        {
+          regex: '^(?!zod$|zod/|\\.{1,2}/)',
+          message: 'shared/ may import only zod and its own files (no node:, electron or DOM code).',
+        },
+      ],
+    },
+  ],
+  'no-restricted-globals': [
+    'error',
+    ...['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'location', 'fetch', 'WebSocket'].map((name) => ({
+      name,
+      message: 'shared/ must not touch the DOM.',
+    })),
+    ...['process', 'Buffer', 'require', '__dirname', '__filename', 'global', 'setImmediate'].map((name) => ({
+      name,
+      message: 'shared/ must not touch Node.',
+    })),
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', 'out/**', 'dist/**', 'coverage/**', '**/*.d.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...vue.configs['flat/recommended'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, sourceType: 'module' }, globals: globals.browser },
+  },
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'vue/multi-word-component-names': 'off',
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      eqeqeq: ['error', 'always'],
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['shared/src/**/*.ts'],
+    languageOptions: { globals: {} },
+    rules: sharedImportRule,
+  },
+  {
+    files: ['desktop/src/renderer/**/*.{ts,vue}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(node:|electron$|fs$|path$)', message: 'the renderer reaches Node only through the preload API.' }] }],
+    },
+  },
+);

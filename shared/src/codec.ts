@@ -1,0 +1,171 @@
+import { PROTOCOL_VERSION, Payloads, Message, type MessageType } from './messages.js';
+import { crc32 } from './checksum.js';
+import { describeIssues, type Issue } from './parse.js';
+
+declare const TextEncoder: { new (): { encode(s: string): Uint8Array } };
+declare const TextDecoder: { new (label: string, options: { fatal: boolean }): { decode(b: Uint8Array): string } };
+
+/** Gzip, provided by the runtime (node:zlib on the agent and relay). */
+export interface Compression {
+  gzip(data: Uint8Array): Uint8Array;
+  /** Inflates at most maxBytes of output; anything larger or malformed is refused, not thrown. */
+  gunzip(data: Uint8Array, maxBytes: number): { ok: true; data: Uint8Array } | { ok: false; reason: 'corrupt' | 'too_large' };
+}
+
+export interface CodecLimits {
+  /** Largest frame accepted as it arrives on the socket, compressed or not. */
+  maxFrameBytes: number;
+  /** Largest JSON a compressed frame may inflate to (against gzip bombs). */
+  maxInflatedBytes: number;
+  /** JSON longer than this travels gzip-compressed. */
+  gzipThresholdBytes: number;
+}
+
+export const DEFAULT_LIMITS: CodecLimits = {
+  maxFrameBytes: 1024 * 1024,
+  maxInflatedBytes: 8 * 1024 * 1024,
+  gzipThresholdBytes: 1024,
+};
+
+/** Why a frame was refused; each kind is its own class so callers can count them apart. */
+export abstract class CodecError extends Error {
+  abstract readonly code: string;
+}
+export class FrameTooLargeError extends CodecError {
+  readonly code = 'frame_too_large';
+}
+export class BadGzipError extends CodecError {
+  readonly code = 'bad_gzip';
+}
+export class InflateLimitError extends CodecError {
+  readonly code = 'inflate_limit';
+}
+export class MalformedJsonError extends CodecError {
+  readonly code = 'malformed_json';
+}
+export class VersionMismatchError extends CodecError {
+  readonly code = 'version_mismatch';
+}
+export class UnknownTypeError extends CodecError {
+  readonly code = 'unknown_type';
+}
+export class ChecksumMismatchError extends CodecError {
+  readonly code = 'checksum_mismatch';
+}
+export class MissingFieldError extends CodecError {
+  readonly code = 'missing_field';
+}
+export class UnknownFieldError extends CodecError {
+  readonly code = 'unknown_field';
+}
+export class InvalidFieldError extends CodecError {
+  readonly code = 'invalid_field';
+}
+
+export type CodecErrorCode = CodecError['code'];
+export type Decoded = { ok: true; message: Message; compressed: boolean } | { ok: false; error: CodecError };
+
+/** A frame as the socket delivers it: text, or bytes when compressed. */
+export type Frame = string | Uint8Array;
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+/** Encodes and decodes wire frames: JSON, gzip over the threshold, a CRC-32 of the payload. */
+export class Codec {
+  private readonly limits: CodecLimits;
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(
+    private readonly compression: Compression,
+    limits: Partial<CodecLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  /** The frame for a message: a string, or gzip bytes when its JSON is over the threshold. */
+  encode(message: Message): Frame {
+    const payloadJson = JSON.stringify(message.payload);
+    let head = `{"v":${PROTOCOL_VERSION},"type":"${message.type}","ts":${message.ts}`;
+    if (message.seq !== undefined) head += `,"seq":${message.seq}`;
+    if (message.id !== undefined) head += `,"id":${JSON.stringify(message.id)}`;
+    const json = `${head},"sum":"${crc32(payloadJson)}","payload":${payloadJson}}`;
+    // String length is a lower bound on UTF-8 bytes, so short ASCII frames skip the encoder.
+    if (json.length <= this.limits.gzipThresholdBytes) {
+      const bytes = this.encoder.encode(json);
+      if (bytes.length <= this.limits.gzipThresholdBytes) return json;
+      return this.compression.gzip(bytes);
+    }
+    return this.compression.gzip(this.encoder.encode(json));
+  }
+
+  /** A typed message or a typed error; never throws on bad input. */
+  decode(frame: Frame): Decoded {
+    const size = typeof frame === 'string' ? frame.length : frame.byteLength;
+    if (size > this.limits.maxFrameBytes) {
+      return fail(new FrameTooLargeError(`frame of ${size} bytes is over the ${this.limits.maxFrameBytes} byte limit`));
+    }
+    let text: string;
+    let compressed = false;
+    if (typeof frame === 'string') {
+      text = frame;
+    } else {
+      if (frame.byteLength < 2 || frame[0] !== GZIP_MAGIC_0 || frame[1] !== GZIP_MAGIC_1) {
+        return fail(new BadGzipError('binary frame is not gzip'));
+      }
+      const inflated = this.compression.gunzip(frame, this.limits.maxInflatedBytes);
+      if (!inflated.ok) {
+        return fail(
+          inflated.reason === 'too_large'
+            ? new InflateLimitError(`gzip frame inflates past ${this.limits.maxInflatedBytes} bytes`)
+            : new BadGzipError('gzip frame is corrupt'),
+        );
+      }
+      try {
+        text = this.decoder.decode(inflated.data);
+      } catch {
+        return fail(new MalformedJsonError('inflated frame is not UTF-8'));
+      }
+      compressed = true;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      return fail(new MalformedJsonError(`not JSON: ${(e as Error).message}`));
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      return fail(new MalformedJsonError('frame is not a JSON object'));
+    }
+    const obj = raw as Record<string, unknown>;
+    if (obj.v !== PROTOCOL_VERSION) {
+      return fail(new VersionMismatchError(`protocol version ${JSON.stringify(obj.v)}, expected ${PROTOCOL_VERSION}`));
+    }
+    if (typeof obj.type !== 'string' || !Object.hasOwn(Payloads, obj.type)) {
+      return fail(new UnknownTypeError(`unknown message type ${JSON.stringify(obj.type)}`));
+    }
+    if (typeof obj.sum !== 'string') return fail(new MissingFieldError('sum: checksum missing'));
+    if (!('payload' in obj)) return fail(new MissingFieldError('payload: missing'));
+    const sum = crc32(JSON.stringify(obj.payload));
+    if (sum !== obj.sum) {
+      return fail(new ChecksumMismatchError(`checksum ${obj.sum} does not match payload (${sum})`));
+    }
+    const { sum: _sum, ...envelope } = obj;
+    const parsed = Message.safeParse(envelope);
+    if (!parsed.success) return fail(schemaError(obj.type as MessageType, parsed.error.issues));
+    return { ok: true, message: parsed.data, compressed };
+  }
+}
+
+function fail(error: CodecError): Decoded {
+  return { ok: false, error };
+}
+
+function schemaError(type: MessageType, issues: readonly Issue[]): CodecError {
+  const text = `${type}: ${describeIssues(issues)}`;
+  const first = issues[0];
+  if (first?.code === 'unrecognized_keys') return new UnknownFieldError(text);
+  if (first?.code === 'invalid_type' && /received undefined/.test(first.message)) return new MissingFieldError(text);
+  return new InvalidFieldError(text);
+}

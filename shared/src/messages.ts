@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { EpochMs, Seq } from './time.js';
+import { ZoneState, SystemState, EventEntry } from './models.js';
+import { Command, CommandResult } from './commands.js';
+
+/** The protocol version every envelope carries; a peer speaking another is refused. */
+export const PROTOCOL_VERSION = 1;
+
+/** Live batches carry at most this many zone updates. */
+export const MAX_BATCH_UPDATES = 100;
+/** A catch-up or sync page carries at most this many events, so no frame is giant. */
+export const MAX_EVENTS_PER_FRAME = 2000;
+
+const Hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected ${bytes} bytes as hex`);
+
+/** Each message type's payload. */
+export const Payloads = {
+  /** Agent -> relay, first frame: prove you know the shared secret. */
+  auth_challenge: z.strictObject({ nonce: Hex(32), agent: z.string().min(1).max(64) }),
+  /** Relay -> agent: HMAC-SHA256 over the nonce and the client name, keyed by the shared secret. */
+  auth_response: z.strictObject({ client: z.string().min(1).max(64), mac: Hex(32) }),
+  /** Agent -> relay: the link is open; where the agent's log stands. */
+  auth_ok: z.strictObject({ last_seq: z.number().int().min(0) }),
+  zone_state_update: z.strictObject({ zones: z.array(ZoneState).min(1).max(MAX_BATCH_UPDATES) }),
+  system_state_update: z.strictObject({ system: SystemState }),
+  /** Events first_seq..last_seq, contiguous and in order. */
+  event_log_entry: z.strictObject({
+    first_seq: Seq,
+    last_seq: Seq,
+    events: z.array(EventEntry).min(1).max(MAX_EVENTS_PER_FRAME),
+  }),
+  command_request: z.strictObject({ command: Command }),
+  command_response: z.strictObject({ result: CommandResult }),
+  heartbeat: z.strictObject({
+    last_seq: z.number().int().min(0),
+    /** A digest of current zone and system state, so a diverged replica can be noticed. */
+    digest: z.string().min(1).max(128),
+    uptime_s: z.number().min(0),
+  }),
+  /** Relay -> agent: the events after after_seq, up to to_seq. */
+  range_request: z.strictObject({ after_seq: z.number().int().min(0), to_seq: z.number().int().min(0) }),
+  full_sync_request: z.strictObject({ reason: z.string().max(200) }),
+  /** One page of a full sync: the snapshot on the first page, events on every page. */
+  full_sync_response: z.strictObject({
+    page: z.number().int().min(0),
+    done: z.boolean(),
+    snapshot: z
+      .strictObject({
+        zones: z.array(ZoneState).max(1000),
+        system: SystemState,
+        last_seq: z.number().int().min(0),
+        first_kept_seq: z.number().int().min(0),
+      })
+      .nullable(),
+    events: z.array(EventEntry).max(MAX_EVENTS_PER_FRAME),
+  }),
+  /** Relay -> agent: everything up to last_seq is applied durably. */
+  ack: z.strictObject({ last_seq: z.number().int().min(0) }),
+} as const;
+
+export type MessageType = keyof typeof Payloads;
+export const MESSAGE_TYPES = Object.keys(Payloads) as MessageType[];
+
+const envelopeFields = {
+  v: z.literal(PROTOCOL_VERSION),
+  ts: EpochMs,
+  seq: Seq.optional(),
+  id: z.string().min(1).max(64).optional(),
+};
+
+function envelopeOf<T extends MessageType>(type: T) {
+  return z.strictObject({ ...envelopeFields, type: z.literal(type), payload: Payloads[type] });
+}
+
+/** Every frame, checked in full: the envelope and its type's payload. */
+export const Message = z.discriminatedUnion('type', [
+  envelopeOf('auth_challenge'),
+  envelopeOf('auth_response'),
+  envelopeOf('auth_ok'),
+  envelopeOf('zone_state_update'),
+  envelopeOf('system_state_update'),
+  envelopeOf('event_log_entry'),
+  envelopeOf('command_request'),
+  envelopeOf('command_response'),
+  envelopeOf('heartbeat'),
+  envelopeOf('range_request'),
+  envelopeOf('full_sync_request'),
+  envelopeOf('full_sync_response'),
+  envelopeOf('ack'),
+]);
+export type Message = z.infer<typeof Message>;
+export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
+export type PayloadOf<T extends MessageType> = z.infer<(typeof Payloads)[T]>;
+
+/** Builds a message of a type, stamped with the current protocol version. */
+export function message<T extends MessageType>(
+  type: T,
+  payload: PayloadOf<T>,
+  meta: { ts: number; seq?: number; id?: string },
+): MessageOf<T> {
+  const m: Record<string, unknown> = { v: PROTOCOL_VERSION, type, ts: meta.ts, payload };
+  if (meta.seq !== undefined) m.seq = meta.seq;
+  if (meta.id !== undefined) m.id = meta.id;
+  return m as MessageOf<T>;
+}
