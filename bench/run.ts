@@ -1,0 +1,26 @@
+import { parseArgs } from 'node:util';
+import { formatTable, writeJson, type BenchRow } from './table.js';
+import { benchCodec } from './codec.js';
+
+/** Each suite measures its figures beside a floor taken in the same run. */
+const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
+  codec: benchCodec,
+};
+
+const { values } = parseArgs({
+  options: { json: { type: 'string' }, only: { type: 'string' } },
+});
+
+const chosen = values.only === undefined ? Object.keys(suites) : values.only.split(',');
+const rows: BenchRow[] = [];
+for (const name of chosen) {
+  const suite = suites[name];
+  if (suite === undefined) {
+    console.error(`unknown suite ${name}; suites: ${Object.keys(suites).join(', ')}`);
+    process.exit(2);
+  }
+  process.stderr.write(`bench: ${name}...\n`);
+  rows.push(...(await suite()));
+}
+console.log(formatTable(rows));
+if (values.json !== undefined) writeJson(values.json, rows);

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need, only those missing. Run as root (CI is root).
+set -euo pipefail
+
+# chromium: the UI's end-to-end tests; libsecret-1-dev, gnome-keyring, dbus: keytar builds and runs headless;
+# redis-server, mosquitto: the relay's cache and the MQTT baseline in the bench;
+# docker-compose: `docker-compose config` validates the compose file offline;
+# wireguard-go, wireguard-tools, iproute2: real tunnels between network namespaces.
+PACKAGES=(libsecret-1-dev gnome-keyring dbus redis-server mosquitto iproute2)
+NO_RECOMMENDS=()
+
+missing=()
+for p in "${PACKAGES[@]}" "${NO_RECOMMENDS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} > 0)); then
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  echo "install-test-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  export DEBIAN_FRONTEND=noninteractive
+  want=()
+  for p in "${missing[@]}"; do [[ " ${NO_RECOMMENDS[*]} " == *" $p "* ]] || want+=("$p"); done
+  ((${#want[@]} > 0)) && $SUDO apt-get install -y -qq "${want[@]}"
+  nr=()
+  for p in "${missing[@]}"; do [[ " ${NO_RECOMMENDS[*]} " == *" $p "* ]] && nr+=("$p"); done
+  ((${#nr[@]} > 0)) && $SUDO apt-get install -y -qq --no-install-recommends "${nr[@]}"
+else
+  echo "install-test-deps: all Debian packages present"
+fi
+
+# The tests talk to a real Redis on 127.0.0.1:6379; start one if this machine has none running.
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  echo "install-test-deps: starting redis-server on 127.0.0.1:6379"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+fi
