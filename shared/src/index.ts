@@ -7,3 +7,4 @@ export * from './messages.js';
 export * from './codec.js';
 export * from './parse.js';
 export * from './config.js';
+export * from './digest.js';

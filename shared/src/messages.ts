@@ -39,7 +39,8 @@ export const Payloads = {
   }),
   /** Relay -> agent: the events after after_seq, up to to_seq. */
   range_request: z.strictObject({ after_seq: z.number().int().min(0), to_seq: z.number().int().min(0) }),
-  full_sync_request: z.strictObject({ reason: z.string().max(200) }),
+  /** Relay -> agent: a snapshot, then the events after after_seq (0: all the agent keeps), in pages. */
+  full_sync_request: z.strictObject({ reason: z.string().max(200), after_seq: z.number().int().min(0) }),
   /** One page of a full sync: the snapshot on the first page, events on every page. */
   full_sync_response: z.strictObject({
     page: z.number().int().min(0),

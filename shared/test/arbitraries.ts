@@ -128,7 +128,7 @@ const payloads: { [T in MessageType]: fc.Arbitrary<PayloadOf<T>> } = {
   command_response: fc.record({ result: commandResult }),
   heartbeat: fc.record({ last_seq: fc.nat(), digest: hex(16), uptime_s: fc.integer({ min: 0, max: 10_000_000 }) }),
   range_request: fc.record({ after_seq: fc.nat(), to_seq: fc.nat() }),
-  full_sync_request: fc.record({ reason: text(200) }),
+  full_sync_request: fc.record({ reason: text(200), after_seq: fc.nat() }),
   full_sync_response: fc.record({
     page: fc.nat({ max: 10_000 }),
     done: fc.boolean(),

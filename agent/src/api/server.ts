@@ -1,0 +1,182 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@boiler/service';
+import { sameKey } from '@boiler/service';
+import {
+  Command,
+  EventKind,
+  safeParseUnknown,
+  type CommandResult,
+  type EventEntry,
+  type HistoryPoint,
+  type Preset,
+  type SystemState,
+  type WeeklySchedule,
+  type ZoneState,
+} from '@boiler/shared';
+import { HttpError, RateLimiter, intParam, readJsonBody, sendError, sendJson } from './http.js';
+
+/** How the agent answered a command, in HTTP terms. */
+export type CommandAnswer =
+  | { kind: 'done'; result: CommandResult; replayed: boolean }
+  | { kind: 'refused'; status: number; code: string; message: string };
+
+export interface EventQuery {
+  zone?: string;
+  event?: EventKind;
+  from?: number;
+  to?: number;
+  beforeSeq?: number;
+  limit: number;
+}
+
+/** What the HTTP API reads and asks of the running agent. */
+export interface AgentFacade {
+  zones(): ZoneState[];
+  system(): SystemState;
+  events(query: EventQuery): EventEntry[];
+  history(zone: string, from: number, to: number, points: number): HistoryPoint[];
+  schedules(): { zone: string; schedule: WeeklySchedule }[];
+  presets(): Preset[];
+  health(): { status: 'ok' | 'degraded'; uptime: number; db_size: number; memory: { rss: number; heap_used: number } };
+  execute(command: Command, actor: string): CommandAnswer;
+  now(): number;
+  /** Present only on the simulator: fault injection for development and tests. */
+  simulator?: { inject(spec: unknown): { ok: true } | { ok: false; message: string }; clear(): void };
+}
+
+export interface ApiOptions {
+  apiKey: string | undefined;
+  /** Largest request body; commands are small. */
+  bodyLimit?: number;
+  rate?: { perSecond: number; burst: number };
+}
+
+export const MAX_EVENTS = 2000;
+export const MAX_POINTS = 2000;
+
+/** The agent's REST API: the same read shapes as the relay's, commands with a bearer key. */
+export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Logger): Server {
+  const bodyLimit = options.bodyLimit ?? 16 * 1024;
+  const limiter = new RateLimiter(options.rate?.perSecond ?? 20, options.rate?.burst ?? 40);
+  const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, maxHeaderSize: 8 * 1024 }, (req, res) => {
+    const requestId = randomUUID();
+    handle(req, res, requestId).catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        if (err.status >= 500) log.error({ err, requestId }, 'request failed');
+        else log.info({ requestId, status: err.status, code: err.code, path: req.url }, err.message);
+        if (!res.headersSent) sendError(res, err, requestId);
+        else res.destroy();
+        return;
+      }
+      log.error({ err, requestId, path: req.url }, 'unexpected error in request');
+      if (!res.headersSent) sendError(res, new HttpError(500, 'internal', 'internal error'), requestId);
+      else res.destroy();
+    });
+  });
+  server.maxHeadersCount = 50;
+  server.on('clientError', (err, socket) => {
+    log.debug({ err: err.message }, 'client error');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  function authorised(req: IncomingMessage): boolean {
+    if (options.apiKey === undefined) return false;
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer (.+)$/.exec(header);
+    return m !== null && sameKey(m[1] as string, options.apiKey);
+  }
+
+  function requireKey(req: IncomingMessage): string {
+    if (options.apiKey === undefined) throw new HttpError(401, 'unauthorised', 'this agent has no API_KEY configured, so it takes no commands');
+    if (!authorised(req)) throw new HttpError(401, 'unauthorised', 'missing or wrong bearer key', {});
+    return 'api-key';
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (path === '/health' && method === 'GET') return sendJson(res, 200, agent.health());
+    if (!path.startsWith('/api/')) throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+    if (!limiter.take(client)) throw new HttpError(429, 'rate_limited', 'too many requests; slow down', {});
+    // Reads say whether the house is empty, so they need the key too when one is set.
+    if (options.apiKey !== undefined && !authorised(req)) throw new HttpError(401, 'unauthorised', 'missing or wrong bearer key');
+
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent); // ['api', ...]
+    const [, resource, id, sub] = parts;
+    if (method === 'GET') {
+      if (resource === 'zones' && id === undefined) return sendJson(res, 200, { zones: agent.zones() });
+      if (resource === 'zones' && id !== undefined && sub === undefined) {
+        const zone = agent.zones().find((z) => z.zone === id);
+        if (zone === undefined) throw new HttpError(404, 'unknown_zone', `no zone ${id}`);
+        return sendJson(res, 200, zone);
+      }
+      if (resource === 'zones' && id !== undefined && sub === 'history') {
+        if (!agent.zones().some((z) => z.zone === id)) throw new HttpError(404, 'unknown_zone', `no zone ${id}`);
+        const now = agent.now();
+        const to = intParam(url, 'to', { min: 0, max: 8.64e15 }) ?? now;
+        const from = intParam(url, 'from', { min: 0, max: 8.64e15 }) ?? to - 24 * 3600 * 1000;
+        const points = intParam(url, 'points', { min: 1, max: MAX_POINTS }) ?? 500;
+        if (from >= to) throw new HttpError(400, 'invalid_query', 'from must be before to');
+        return sendJson(res, 200, { zone: id, from, to, points: agent.history(id, from, to, points) });
+      }
+      if (resource === 'system' && id === undefined) return sendJson(res, 200, agent.system());
+      if (resource === 'events' && id === undefined) return sendJson(res, 200, { events: agent.events(eventQuery(url)) });
+      if (resource === 'schedules' && id === undefined) return sendJson(res, 200, { schedules: agent.schedules() });
+      if (resource === 'schedules' && id !== undefined) {
+        const s = agent.schedules().find((x) => x.zone === id);
+        if (s === undefined) throw new HttpError(404, 'unknown_schedule', `no schedule for ${id}`);
+        return sendJson(res, 200, s);
+      }
+      if (resource === 'presets' && id === undefined) return sendJson(res, 200, { presets: agent.presets() });
+    }
+    if (method === 'POST' && resource === 'commands' && id === undefined) {
+      const actor = requireKey(req);
+      const body = await readJsonBody(req, bodyLimit);
+      const parsed = safeParseUnknown(Command, body, 'command');
+      if (!parsed.ok) throw new HttpError(400, 'invalid_command', parsed.error.message);
+      const answer = agent.execute(parsed.value, `${actor}@${client}`);
+      if (answer.kind === 'refused') throw new HttpError(answer.status, answer.code, answer.message);
+      return sendJson(res, 200, { result: answer.result, replayed: answer.replayed });
+    }
+    if (resource === 'sim' && id === 'faults' && agent.simulator !== undefined) {
+      requireKey(req);
+      if (method === 'POST') {
+        const spec = await readJsonBody(req, bodyLimit);
+        const r = agent.simulator.inject(spec);
+        if (!r.ok) throw new HttpError(400, 'invalid_fault', r.message);
+        return sendJson(res, 200, { ok: true });
+      }
+      if (method === 'DELETE') {
+        agent.simulator.clear();
+        return sendJson(res, 200, { ok: true });
+      }
+    }
+    void requestId;
+    throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+  }
+
+  return server;
+}
+
+function eventQuery(url: URL): EventQuery {
+  const q: EventQuery = { limit: intParam(url, 'limit', { min: 1, max: MAX_EVENTS }) ?? 200 };
+  const zone = url.searchParams.get('zone');
+  if (zone !== null && zone !== '') q.zone = zone;
+  const event = url.searchParams.get('event');
+  if (event !== null && event !== '') {
+    const e = EventKind.safeParse(event);
+    if (!e.success) throw new HttpError(400, 'invalid_query', `event must be one of ${EventKind.options.join(', ')}`);
+    q.event = e.data;
+  }
+  const from = intParam(url, 'from', { min: 0, max: 8.64e15 });
+  if (from !== undefined) q.from = from;
+  const to = intParam(url, 'to', { min: 0, max: 8.64e15 });
+  if (to !== undefined) q.to = to;
+  const before = intParam(url, 'before_seq', { min: 1, max: Number.MAX_SAFE_INTEGER });
+  if (before !== undefined) q.beforeSeq = before;
+  return q;
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { join } from 'node:path';
+import { envNumber, envPort, isTimeZone, LogLevel } from '@boiler/shared';
+
+const agentDir = join(import.meta.dirname, '..');
+
+/** The agent's environment (names from the architecture guide); every value checked at start. */
+export const AgentEnv = z.object({
+  DB_PATH: z.string().min(1).default(join(agentDir, 'data', 'agent.db')),
+  WS_HOST: z.string().min(1).default('127.0.0.1'),
+  WS_PORT: envPort.default(8001),
+  BATCH_INTERVAL: envNumber({ min: 1, max: 5 }).default(2),
+  HEARTBEAT_INTERVAL: envNumber({ min: 1, max: 600 }).default(30),
+  LOG_LEVEL: LogLevel.default('info'),
+  HARDWARE: z.enum(['sim', 'pi'], { error: 'expected sim or pi' }).default('sim'),
+  ZONES_FILE: z.string().min(1).default(join(agentDir, 'zones.json')),
+  /** Pi only: which BCM pin drives which output and reads which input, and the 1-wire directory. */
+  HARDWARE_FILE: z.string().min(1).default(join(agentDir, 'hardware.pi.json')),
+  SHARED_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  SHARED_SECRET_FILE: z.string().min(1).optional(),
+  API_KEY: z.string().min(16, 'at least 16 characters').optional(),
+  SIM_SPEED: envNumber({ min: 0.1, max: 100_000 }).default(1),
+  TIME_ZONE: z.string().refine(isTimeZone, 'not an IANA time zone this runtime knows').default('America/Denver'),
+});
+export type AgentEnv = z.infer<typeof AgentEnv>;

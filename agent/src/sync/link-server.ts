@@ -1,0 +1,457 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import {
+  type Codec,
+  message,
+  stateDigest,
+  MAX_BATCH_UPDATES,
+  type Command,
+  type CommandResult,
+  type EventEntry,
+  type Message,
+  type MessageOf,
+  type MessageType,
+  type PayloadOf,
+  type SystemState,
+  type ZoneState,
+} from '@boiler/shared';
+import { newNonce, verifyLinkMac, type Logger } from '@boiler/service';
+import type { AgentBus } from '../bus.js';
+import type { CommandAnswer } from '../api/server.js';
+
+/** What the link reads from the agent: the outbox (the event table) and current state. */
+export interface OutboxSource {
+  lastSeq(): number;
+  /** The oldest event still stored, or 0 when there is none. */
+  oldestSeq(): number;
+  eventsAfter(afterSeq: number, limit: number): EventEntry[];
+  zones(): ZoneState[];
+  system(): SystemState;
+  execute(command: Command, actor: string): CommandAnswer;
+  now(): number;
+}
+
+export interface LinkOptions {
+  secret: string;
+  agentName: string;
+  batchIntervalMs: number;
+  heartbeatIntervalMs: number;
+  /** Time a new socket has to answer the challenge. */
+  authTimeoutMs: number;
+  /** The relay may ask for any range within the newest this-many events; older means a full sync. */
+  outboxWindow: number;
+  /** A relay whose unsent bytes pass this is dropped; it will resync. */
+  maxBufferedBytes: number;
+  /** Events per catch-up or sync page. */
+  pageSize: number;
+  maxPayloadBytes: number;
+}
+
+export const DEFAULT_LINK_OPTIONS: Omit<LinkOptions, 'secret' | 'agentName'> = {
+  batchIntervalMs: 2000,
+  heartbeatIntervalMs: 30_000,
+  authTimeoutMs: 10_000,
+  outboxWindow: 10_000,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  pageSize: 1000,
+  maxPayloadBytes: 1024 * 1024,
+};
+
+/** Close codes the link uses, beside the standard 1007 (bad data) and 1009 (too big). */
+export const CLOSE = {
+  badData: 1007,
+  policy: 1008,
+  tooBig: 1009,
+  authFailed: 4001,
+  authTimeout: 4002,
+  tooSlow: 4003,
+  shuttingDown: 1001,
+} as const;
+
+/** Counters the link exports (and tests read). */
+export interface LinkStats {
+  connections: number;
+  authFailures: number;
+  authTimeouts: number;
+  badFrames: number;
+  closedTooSlow: number;
+  framesSent: number;
+  framesReceived: number;
+  relayAckedSeq: number;
+}
+
+/** URGENT events go to the relay at once; samples wait for the next batch. */
+const URGENT = new Set<EventEntry['event']>(['ON', 'OFF', 'ALERT', 'COMMAND']);
+
+/** The agent's side of the relay link: ws at /ws, challenge-response auth, outbox publishing. */
+export class LinkServer {
+  readonly stats: LinkStats = {
+    connections: 0,
+    authFailures: 0,
+    authTimeouts: 0,
+    badFrames: 0,
+    closedTooSlow: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    relayAckedSeq: 0,
+  };
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Set<RelaySession>();
+  private batchTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly started = performance.now();
+  private readonly options: LinkOptions;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
+
+  constructor(
+    private readonly source: OutboxSource,
+    private readonly bus: AgentBus,
+    private readonly codec: Codec,
+    private readonly log: Logger,
+    options: Pick<LinkOptions, 'secret' | 'agentName'> & Partial<LinkOptions>,
+  ) {
+    this.options = { ...DEFAULT_LINK_OPTIONS, ...options };
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayloadBytes, perMessageDeflate: false });
+  }
+
+  /** Serves /ws on the agent's HTTP server. */
+  attach(server: Server): void {
+    server.on('upgrade', this.onUpgrade);
+    this.bus.on('events', this, (events) => {
+      const urgent = events.some((e) => URGENT.has(e.event));
+      for (const s of this.sessions) s.eventsAppended(urgent);
+    });
+    this.batchTimer = setInterval(() => {
+      for (const s of this.sessions) s.flush();
+    }, this.options.batchIntervalMs);
+    this.heartbeatTimer = setInterval(() => {
+      for (const s of this.sessions) s.heartbeat();
+    }, this.options.heartbeatIntervalMs);
+  }
+
+  /** Closes every session and stops publishing. */
+  stop(server?: Server): void {
+    if (server !== undefined) server.off('upgrade', this.onUpgrade);
+    this.bus.removeAll(this);
+    clearInterval(this.batchTimer);
+    clearInterval(this.heartbeatTimer);
+    for (const s of this.sessions) s.close(CLOSE.shuttingDown, 'agent stopping');
+    this.wss.close();
+  }
+
+  sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  uptimeSeconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://agent').pathname;
+    if (path !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new RelaySession(ws, req.socket.remoteAddress ?? 'unknown', this.source, this.codec, this.log, this.options, this.stats, () =>
+        this.uptimeSeconds(),
+      );
+      this.sessions.add(session);
+      this.stats.connections++;
+      ws.on('close', () => this.sessions.delete(session));
+      session.begin();
+    });
+  }
+}
+
+type SessionState = 'challenged' | 'open' | 'closed';
+
+/** One relay connection: auth, then live publishing, catch-up and full sync. */
+class RelaySession {
+  private state: SessionState = 'challenged';
+  private nonce = newNonce();
+  private authTimer: NodeJS.Timeout | undefined;
+  /** The newest seq sent live on this socket. */
+  private liveSeq = 0;
+  private pendingEvents = false;
+  private readonly lastSentZone = new Map<string, string>();
+  private lastSentSystem = '';
+  private client = '';
+  private badFrameTimes: number[] = [];
+  private streaming = Promise.resolve();
+  private lastHeard = performance.now();
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly address: string,
+    private readonly source: OutboxSource,
+    private readonly codec: Codec,
+    private readonly log: Logger,
+    private readonly options: LinkOptions,
+    private readonly stats: LinkStats,
+    private readonly uptime: () => number,
+  ) {}
+
+  begin(): void {
+    this.ws.on('error', (err) => {
+      // ws reports oversized frames (1009) and protocol errors here, then closes the socket itself.
+      this.log.warn({ address: this.address, err: err.message, code: (err as { code?: string }).code }, 'relay socket error');
+      if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.stats.badFrames++;
+    });
+    this.ws.on('message', (data, isBinary) => this.received(data, isBinary));
+    this.ws.on('pong', () => {
+      this.lastHeard = performance.now();
+    });
+    this.ws.on('close', (code, reason) => {
+      this.state = 'closed';
+      clearTimeout(this.authTimer);
+      this.log.info({ address: this.address, client: this.client, code, reason: reason.toString() }, 'relay link closed');
+    });
+    this.authTimer = setTimeout(() => {
+      if (this.state === 'challenged') {
+        this.stats.authTimeouts++;
+        this.log.warn({ address: this.address }, 'relay did not answer the challenge in time');
+        this.close(CLOSE.authTimeout, 'auth timeout');
+      }
+    }, this.options.authTimeoutMs);
+    this.send('auth_challenge', { nonce: this.nonce, agent: this.options.agentName });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.authTimer);
+    this.ws.close(code, reason);
+    // A peer that never completes the closing handshake is cut off.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  eventsAppended(urgent: boolean): void {
+    if (this.state !== 'open') return;
+    this.pendingEvents = true;
+    if (urgent) this.flush();
+  }
+
+  /** Sends what changed since the last flush: new events, changed zones, changed system state. */
+  flush(): void {
+    if (this.state !== 'open') return;
+    if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
+      this.stats.closedTooSlow++;
+      this.log.warn({ client: this.client, buffered: this.ws.bufferedAmount }, 'relay is not keeping up; dropping it to resync');
+      this.close(CLOSE.tooSlow, 'too slow');
+      return;
+    }
+    if (this.pendingEvents) {
+      this.pendingEvents = false;
+      for (;;) {
+        const events = this.source.eventsAfter(this.liveSeq, this.options.pageSize);
+        if (events.length === 0) break;
+        this.sendEvents(events);
+        this.liveSeq = (events[events.length - 1] as EventEntry).seq;
+        if (events.length < this.options.pageSize) break;
+      }
+    }
+    const changed: ZoneState[] = [];
+    for (const z of this.source.zones()) {
+      const json = JSON.stringify(z);
+      if (this.lastSentZone.get(z.zone) !== json) {
+        this.lastSentZone.set(z.zone, json);
+        changed.push(z);
+      }
+    }
+    for (let i = 0; i < changed.length; i += MAX_BATCH_UPDATES) {
+      this.send('zone_state_update', { zones: changed.slice(i, i + MAX_BATCH_UPDATES) });
+    }
+    const system = this.source.system();
+    const sysJson = JSON.stringify(system);
+    if (sysJson !== this.lastSentSystem) {
+      this.lastSentSystem = sysJson;
+      this.send('system_state_update', { system });
+    }
+  }
+
+  heartbeat(): void {
+    if (this.state !== 'open') return;
+    if (performance.now() - this.lastHeard > this.options.heartbeatIntervalMs * 3) {
+      this.log.warn({ client: this.client }, 'relay silent for three heartbeats; closing the link');
+      this.ws.terminate();
+      return;
+    }
+    this.flush();
+    this.send('heartbeat', {
+      last_seq: this.source.lastSeq(),
+      digest: stateDigest(this.source.zones(), this.source.system()),
+      uptime_s: Math.floor(this.uptime()),
+    });
+    this.ws.ping();
+  }
+
+  private received(data: RawData, isBinary: boolean): void {
+    this.lastHeard = performance.now();
+    this.stats.framesReceived++;
+    const frame = isBinary ? toBytes(data) : data.toString();
+    const decoded = this.codec.decode(frame);
+    if (!decoded.ok) {
+      this.stats.badFrames++;
+      const code = decoded.error.code;
+      this.log.warn({ client: this.client, address: this.address, code, reason: decoded.error.message }, 'bad frame from relay dropped');
+      if (this.state === 'challenged') return this.close(code === 'inflate_limit' || code === 'frame_too_large' ? CLOSE.tooBig : CLOSE.badData, code);
+      if (code === 'inflate_limit' || code === 'frame_too_large') return this.close(CLOSE.tooBig, code);
+      const now = performance.now();
+      this.badFrameTimes = this.badFrameTimes.filter((t) => now - t < 60_000);
+      this.badFrameTimes.push(now);
+      if (this.badFrameTimes.length >= 20) this.close(CLOSE.badData, 'too many bad frames');
+      return;
+    }
+    try {
+      this.dispatch(decoded.message);
+    } catch (err) {
+      this.log.error({ err, type: decoded.message.type }, 'relay message handling failed');
+    }
+  }
+
+  private dispatch(m: Message): void {
+    if (this.state === 'challenged') {
+      if (m.type !== 'auth_response') {
+        this.stats.authFailures++;
+        this.log.warn({ address: this.address, type: m.type }, 'relay spoke before authenticating');
+        return this.close(CLOSE.authFailed, 'auth required');
+      }
+      if (!verifyLinkMac(this.options.secret, this.nonce, m.payload.client, m.payload.mac)) {
+        this.stats.authFailures++;
+        this.log.warn({ address: this.address, client: m.payload.client }, 'relay failed the challenge (wrong secret)');
+        return this.close(CLOSE.authFailed, 'auth failed');
+      }
+      clearTimeout(this.authTimer);
+      this.nonce = '';
+      this.client = m.payload.client;
+      this.state = 'open';
+      this.liveSeq = this.source.lastSeq();
+      this.log.info({ address: this.address, client: this.client, last_seq: this.liveSeq }, 'relay link open');
+      this.send('auth_ok', { last_seq: this.liveSeq });
+      this.flush();
+      return;
+    }
+    switch (m.type) {
+      case 'range_request':
+        this.queueStream(() => this.streamRange(m));
+        return;
+      case 'full_sync_request':
+        this.queueStream(() => this.streamFullSync(m.id, m.payload.after_seq, m.payload.reason));
+        return;
+      case 'ack':
+        this.stats.relayAckedSeq = Math.max(this.stats.relayAckedSeq, m.payload.last_seq);
+        return;
+      case 'command_request': {
+        const result = this.runCommand(m.payload.command);
+        this.send('command_response', { result }, m.id === undefined ? {} : { id: m.id });
+        return;
+      }
+      case 'heartbeat':
+        return;
+      case 'auth_challenge':
+      case 'auth_response':
+      case 'auth_ok':
+      case 'zone_state_update':
+      case 'system_state_update':
+      case 'event_log_entry':
+      case 'command_response':
+      case 'full_sync_response':
+        this.stats.badFrames++;
+        this.log.warn({ client: this.client, type: m.type }, 'relay sent a message only the agent sends; dropped');
+        return;
+      default: {
+        const unreachable: never = m;
+        return unreachable;
+      }
+    }
+  }
+
+  private runCommand(command: Command): CommandResult {
+    const answer = this.source.execute(command, `relay:${this.client}`);
+    if (answer.kind === 'done') return answer.result;
+    return {
+      id: command.id,
+      outcome: answer.code === 'expired' ? 'expired' : 'failed',
+      error: { code: answer.code, message: answer.message },
+      seq: null,
+      finished_at: this.source.now(),
+    };
+  }
+
+  /** Streams run one at a time, so pages of two requests never interleave. */
+  private queueStream(fn: () => Promise<void>): void {
+    this.streaming = this.streaming.then(fn).catch((err: unknown) => this.log.error({ err }, 'stream to relay failed'));
+  }
+
+  private windowStart(): number {
+    const last = this.source.lastSeq();
+    return Math.max(this.source.oldestSeq(), last - this.options.outboxWindow + 1, 1);
+  }
+
+  private async streamRange(m: MessageOf<'range_request'>): Promise<void> {
+    const { after_seq, to_seq } = m.payload;
+    if (after_seq + 1 < this.windowStart() && after_seq < this.source.lastSeq()) {
+      this.log.info({ client: this.client, after_seq, window_start: this.windowStart() }, 'range is older than the outbox keeps; full sync');
+      return this.streamFullSync(m.id, 0, 'range beyond the outbox');
+    }
+    const to = Math.min(to_seq, this.source.lastSeq());
+    let cursor = after_seq;
+    while (cursor < to && this.state === 'open') {
+      const events = this.source.eventsAfter(cursor, Math.min(this.options.pageSize, to - cursor));
+      if (events.length === 0) break;
+      this.sendEvents(events, m.id);
+      cursor = (events[events.length - 1] as EventEntry).seq;
+      await this.drained();
+    }
+  }
+
+  private async streamFullSync(id: string | undefined, afterSeq: number, reason: string): Promise<void> {
+    const last = this.source.lastSeq();
+    const oldest = this.source.oldestSeq();
+    this.log.info({ client: this.client, reason, last_seq: last, oldest }, 'full sync to relay');
+    let cursor = Math.max(afterSeq, oldest > 0 ? oldest - 1 : 0);
+    let page = 0;
+    const meta = id === undefined ? {} : { id };
+    for (;;) {
+      if (this.state !== 'open') return;
+      const events = cursor < last ? this.source.eventsAfter(cursor, Math.min(this.options.pageSize, last - cursor)) : [];
+      const done = events.length === 0 || (events[events.length - 1] as EventEntry).seq >= last;
+      const snapshot = page === 0 ? { zones: this.source.zones(), system: this.source.system(), last_seq: last, first_kept_seq: oldest } : null;
+      this.send('full_sync_response', { page, done, snapshot, events }, meta);
+      if (done) return;
+      cursor = (events[events.length - 1] as EventEntry).seq;
+      page++;
+      await this.drained();
+    }
+  }
+
+  /** Waits until the socket's send buffer is small, so a long stream holds one page in memory at a time. */
+  private async drained(): Promise<void> {
+    while (this.state === 'open' && this.ws.bufferedAmount > 256 * 1024) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private sendEvents(events: EventEntry[], id?: string): void {
+    const first = (events[0] as EventEntry).seq;
+    const last = (events[events.length - 1] as EventEntry).seq;
+    this.send('event_log_entry', { first_seq: first, last_seq: last, events }, id === undefined ? {} : { id });
+  }
+
+  private send<T extends MessageType>(type: T, payload: PayloadOf<T>, meta: { id?: string } = {}): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    const frame = this.codec.encode(message(type, payload, { ts: this.source.now(), ...meta }) as Message);
+    this.stats.framesSent++;
+    this.ws.send(frame, { binary: typeof frame !== 'string' });
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { join } from 'node:path';
+import { envNumber, envPort, LogLevel } from '@boiler/shared';
+
+const relayDir = join(import.meta.dirname, '..');
+
+/** The relay's environment (names from the architecture guide); every value checked at start. */
+export const RelayEnv = z.object({
+  PI_WS_URL: z
+    .string()
+    .regex(/^wss?:\/\/[^\s]+$/, 'expected a ws:// or wss:// URL')
+    .default('ws://127.0.0.1:8001/ws'),
+  DB_PATH: z.string().min(1).default(join(relayDir, 'data', 'relay.db')),
+  /** Unset: an in-process cache. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// URL')
+    .optional(),
+  CACHE_TTL: envNumber({ min: 1, max: 3600 }).default(10),
+  COMMAND_TIMEOUT: envNumber({ min: 1, max: 600 }).default(30),
+  LOG_LEVEL: LogLevel.default('info'),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: envPort.default(8000),
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
+  API_KEY: z.string().min(16, 'at least 16 characters').optional(),
+  SHARED_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  SHARED_SECRET_FILE: z.string().min(1).optional(),
+  /** Seconds of silence after which the agent link is dead. */
+  LINK_DEAD_AFTER: envNumber({ min: 1, max: 3600 }).default(90),
+});
+export type RelayEnv = z.infer<typeof RelayEnv>;

@@ -1,0 +1,398 @@
+import WebSocket, { type RawData } from 'ws';
+import {
+  type Codec,
+  message,
+  type Command,
+  type CommandResult,
+  type EventEntry,
+  type Message,
+  type MessageOf,
+  type MessageType,
+  type PayloadOf,
+  type SystemState,
+  type ZoneState,
+} from '@boiler/shared';
+import { linkMac, type Logger } from '@boiler/service';
+
+/** Where the link writes what the agent sends: the replica, applied in transactions. */
+export interface ReplicaSink {
+  /** The last seq applied durably. */
+  appliedSeq(): number;
+  /**
+   * Applies events in one transaction with the new applied seq. Events at or below the applied
+   * seq are skipped. With `allowGap` (a full sync past pruned history) the first event may be
+   * beyond applied + 1; otherwise the caller guarantees contiguity.
+   */
+  applyEvents(events: readonly EventEntry[], options?: { allowGap?: boolean }): number;
+  applyZones(zones: readonly ZoneState[]): void;
+  applySystem(system: SystemState): void;
+  /** Marks everything up to seq as applied (the end of a full sync whose older events are gone). */
+  advanceTo(seq: number): void;
+  digest(): string;
+}
+
+export interface LinkClientOptions {
+  url: string;
+  secret: string;
+  clientName: string;
+  /** A link with nothing heard for this long is dead (90 s: three missed heartbeats). */
+  deadAfterMs: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  /** A catch-up with no progress for this long is asked for again. */
+  catchUpStallMs: number;
+  maxPayloadBytes: number;
+}
+
+export const DEFAULT_LINK_CLIENT_OPTIONS = {
+  deadAfterMs: 90_000,
+  backoffMinMs: 1000,
+  backoffMaxMs: 60_000,
+  catchUpStallMs: 10_000,
+  maxPayloadBytes: 1024 * 1024,
+} as const;
+
+export interface LinkClientStats {
+  connects: number;
+  disconnects: number;
+  badFrames: number;
+  duplicates: number;
+  gaps: number;
+  rangeRequests: number;
+  fullSyncs: number;
+  digestMismatches: number;
+  eventsApplied: number;
+  lastConnectedAt: number | null;
+}
+
+export interface LinkListener {
+  /** Events applied to the replica, with the time they were applied (for lag). */
+  applied?(events: readonly EventEntry[], appliedAt: number): void;
+  zones?(zones: readonly ZoneState[]): void;
+  system?(system: SystemState): void;
+  commandResult?(result: CommandResult): void;
+  connected?(): void;
+  disconnected?(): void;
+}
+
+/**
+ * The relay's side of the link to the agent: authenticates, applies what arrives to the
+ * replica exactly once and in order, fills gaps by range requests or a full sync, notices a
+ * dead or half-open link, and reconnects with exponential backoff and jitter.
+ */
+export class AgentLink {
+  readonly stats: LinkClientStats = {
+    connects: 0,
+    disconnects: 0,
+    badFrames: 0,
+    duplicates: 0,
+    gaps: 0,
+    rangeRequests: 0,
+    fullSyncs: 0,
+    digestMismatches: 0,
+    eventsApplied: 0,
+    lastConnectedAt: null,
+  };
+  private ws: WebSocket | undefined;
+  private open = false;
+  private stopped = true;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private deadTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private highestSeen = 0;
+  private catchUp: { to: number; progressAt: number; applied: number } | null = null;
+  private syncing: { target: number } | null = null;
+  private readonly options: LinkClientOptions;
+  private readonly listeners = new Set<LinkListener>();
+
+  constructor(
+    private readonly replica: ReplicaSink,
+    private readonly codec: Codec,
+    private readonly log: Logger,
+    options: Pick<LinkClientOptions, 'url' | 'secret' | 'clientName'> & Partial<LinkClientOptions>,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.options = { ...DEFAULT_LINK_CLIENT_OPTIONS, ...options };
+  }
+
+  listen(listener: LinkListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get connected(): boolean {
+    return this.open;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.teardownTimers();
+    if (this.ws !== undefined) {
+      this.ws.removeAllListeners('close');
+      this.ws.on('error', () => undefined);
+      this.ws.terminate();
+    }
+    this.markClosed();
+  }
+
+  /** Sends a command to the agent; false when the link is not open (the queue keeps it). */
+  sendCommand(command: Command): boolean {
+    if (!this.open) return false;
+    return this.send('command_request', { command }, command.id);
+  }
+
+  /** The delay before reconnect attempt n: exponential from 1 s to 60 s, with jitter. */
+  backoffDelay(attempt: number): number {
+    const base = Math.min(this.options.backoffMaxMs, this.options.backoffMinMs * 2 ** attempt);
+    // "Equal jitter": at least half the delay, so a herd of relays spreads without retrying at once.
+    return Math.round(base / 2 + this.random() * (base / 2));
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const ws = new WebSocket(this.options.url, { maxPayload: this.options.maxPayloadBytes, perMessageDeflate: false, handshakeTimeout: 10_000 });
+    this.ws = ws;
+    ws.on('message', (data, isBinary) => this.received(data, isBinary));
+    ws.on('pong', () => this.heard());
+    ws.on('error', (err) => this.log.warn({ err: err.message }, 'agent link error'));
+    ws.on('close', (code, reason) => {
+      this.log.info({ code, reason: reason.toString() }, 'agent link closed');
+      this.teardownTimers();
+      this.markClosed();
+      this.scheduleReconnect();
+    });
+    ws.on('open', () => {
+      this.heard();
+      this.pingTimer = setInterval(() => {
+        if (ws.readyState === ws.OPEN) ws.ping();
+      }, Math.max(1000, this.options.deadAfterMs / 3));
+    });
+  }
+
+  private markClosed(): void {
+    if (this.open) {
+      this.open = false;
+      this.stats.disconnects++;
+      for (const l of this.listeners) l.disconnected?.();
+    }
+    this.catchUp = null;
+    this.syncing = null;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const delay = this.backoffDelay(this.attempt++);
+    this.log.info({ delay_ms: delay, attempt: this.attempt }, 'reconnecting to the agent');
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private teardownTimers(): void {
+    clearTimeout(this.deadTimer);
+    clearInterval(this.pingTimer);
+  }
+
+  /** Anything from the agent (a frame or a pong) proves the link is alive. */
+  private heard(): void {
+    clearTimeout(this.deadTimer);
+    this.deadTimer = setTimeout(() => {
+      this.log.warn({ silent_ms: this.options.deadAfterMs }, 'agent link silent; treating it as dead');
+      this.ws?.terminate();
+    }, this.options.deadAfterMs);
+  }
+
+  private received(data: RawData, isBinary: boolean): void {
+    this.heard();
+    const frame = isBinary ? toBytes(data) : data.toString();
+    const decoded = this.codec.decode(frame);
+    if (!decoded.ok) {
+      this.stats.badFrames++;
+      this.log.warn({ code: decoded.error.code, reason: decoded.error.message }, 'bad frame from agent dropped');
+      return;
+    }
+    try {
+      this.dispatch(decoded.message);
+    } catch (err) {
+      this.log.error({ err, type: decoded.message.type }, 'applying a frame from the agent failed');
+    }
+  }
+
+  private dispatch(m: Message): void {
+    switch (m.type) {
+      case 'auth_challenge': {
+        const mac = linkMac(this.options.secret, m.payload.nonce, this.options.clientName);
+        this.send('auth_response', { client: this.options.clientName, mac });
+        return;
+      }
+      case 'auth_ok': {
+        this.open = true;
+        this.attempt = 0;
+        this.stats.connects++;
+        this.stats.lastConnectedAt = Date.now();
+        this.highestSeen = Math.max(this.highestSeen, m.payload.last_seq);
+        const applied = this.replica.appliedSeq();
+        this.log.info({ agent_last_seq: m.payload.last_seq, applied }, 'agent link open');
+        for (const l of this.listeners) l.connected?.();
+        if (applied > m.payload.last_seq) {
+          // The agent is behind the replica: its database was replaced. Take its word for everything.
+          this.log.error({ applied, agent_last_seq: m.payload.last_seq }, 'agent log is behind the replica; full sync');
+          this.requestFullSync('agent behind replica', 0);
+        } else {
+          this.maybeCatchUp();
+        }
+        return;
+      }
+      case 'event_log_entry':
+        this.onEvents(m);
+        return;
+      case 'zone_state_update':
+        this.replica.applyZones(m.payload.zones);
+        for (const l of this.listeners) l.zones?.(m.payload.zones);
+        return;
+      case 'system_state_update':
+        this.replica.applySystem(m.payload.system);
+        for (const l of this.listeners) l.system?.(m.payload.system);
+        return;
+      case 'full_sync_response':
+        this.onSyncPage(m);
+        return;
+      case 'heartbeat': {
+        this.highestSeen = Math.max(this.highestSeen, m.payload.last_seq);
+        const applied = this.replica.appliedSeq();
+        if (applied < m.payload.last_seq) this.maybeCatchUp();
+        else if (this.catchUp === null && this.syncing === null && m.payload.digest !== this.replica.digest()) {
+          this.stats.digestMismatches++;
+          this.log.warn({ applied }, 'replica state differs from the agent digest; resyncing state');
+          this.requestFullSync('digest mismatch', applied);
+        }
+        return;
+      }
+      case 'command_response':
+        for (const l of this.listeners) l.commandResult?.(m.payload.result);
+        return;
+      case 'auth_response':
+      case 'range_request':
+      case 'full_sync_request':
+      case 'command_request':
+      case 'ack':
+        this.stats.badFrames++;
+        this.log.warn({ type: m.type }, 'agent sent a message only the relay sends; dropped');
+        return;
+      default: {
+        const unreachable: never = m;
+        return unreachable;
+      }
+    }
+  }
+
+  private onEvents(m: MessageOf<'event_log_entry'>): void {
+    const { first_seq, last_seq, events } = m.payload;
+    if (!contiguous(events, first_seq, last_seq)) {
+      this.stats.badFrames++;
+      this.log.warn({ first_seq, last_seq }, 'event batch is not contiguous; dropped');
+      return;
+    }
+    this.highestSeen = Math.max(this.highestSeen, last_seq);
+    const applied = this.replica.appliedSeq();
+    if (last_seq <= applied) {
+      this.stats.duplicates++;
+      return;
+    }
+    if (this.syncing !== null) return; // a full sync is delivering these; live ones are re-asked after it
+    if (first_seq > applied + 1) {
+      this.stats.gaps++;
+      this.maybeCatchUp();
+      return;
+    }
+    this.apply(events);
+    this.maybeCatchUp();
+  }
+
+  private onSyncPage(m: MessageOf<'full_sync_response'>): void {
+    const { snapshot, events, done } = m.payload;
+    if (snapshot !== null) {
+      this.stats.fullSyncs++;
+      this.syncing = { target: snapshot.last_seq };
+      this.highestSeen = Math.max(this.highestSeen, snapshot.last_seq);
+      this.replica.applyZones(snapshot.zones);
+      this.replica.applySystem(snapshot.system);
+      for (const l of this.listeners) {
+        l.zones?.(snapshot.zones);
+        l.system?.(snapshot.system);
+      }
+    }
+    if (this.syncing === null) return; // a page of a sync that a reconnect interrupted
+    if (events.length > 0) this.apply(events, true);
+    if (done) {
+      this.replica.advanceTo(this.syncing.target);
+      this.syncing = null;
+      this.catchUp = null;
+      this.sendAck();
+      this.log.info({ applied: this.replica.appliedSeq() }, 'full sync complete');
+      this.maybeCatchUp();
+    }
+  }
+
+  private apply(events: readonly EventEntry[], allowGap = false): void {
+    const before = this.replica.appliedSeq();
+    const after = this.replica.applyEvents(events, { allowGap });
+    const fresh = events.filter((e) => e.seq > before && e.seq <= after);
+    this.stats.eventsApplied += fresh.length;
+    const at = Date.now();
+    for (const l of this.listeners) l.applied?.(fresh, at);
+    this.sendAck();
+  }
+
+  private sendAck(): void {
+    this.send('ack', { last_seq: this.replica.appliedSeq() });
+  }
+
+  /** Asks for what is missing, unless a request is already making progress. */
+  private maybeCatchUp(): void {
+    if (!this.open || this.syncing !== null) return;
+    const applied = this.replica.appliedSeq();
+    if (this.catchUp !== null) {
+      if (applied >= this.catchUp.to) this.catchUp = null;
+      else if (applied > this.catchUp.applied) {
+        this.catchUp.applied = applied;
+        this.catchUp.progressAt = Date.now();
+        return;
+      } else if (Date.now() - this.catchUp.progressAt < this.options.catchUpStallMs) return;
+    }
+    if (this.highestSeen <= applied) return;
+    this.catchUp = { to: this.highestSeen, progressAt: Date.now(), applied };
+    this.stats.rangeRequests++;
+    this.send('range_request', { after_seq: applied, to_seq: this.highestSeen });
+  }
+
+  private requestFullSync(reason: string, afterSeq: number): void {
+    this.catchUp = null;
+    this.send('full_sync_request', { reason, after_seq: afterSeq });
+  }
+
+  private send<T extends MessageType>(type: T, payload: PayloadOf<T>, id?: string): boolean {
+    const ws = this.ws;
+    if (ws === undefined || ws.readyState !== ws.OPEN) return false;
+    const frame = this.codec.encode(message(type, payload, id === undefined ? { ts: Date.now() } : { ts: Date.now(), id }) as Message);
+    ws.send(frame, { binary: typeof frame !== 'string' });
+    return true;
+  }
+}
+
+function contiguous(events: readonly EventEntry[], first: number, last: number): boolean {
+  if (events.length !== last - first + 1) return false;
+  for (let i = 0; i < events.length; i++) if ((events[i] as EventEntry).seq !== first + i) return false;
+  return true;
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}
