@@ -1,0 +1,687 @@
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import {
+  Celsius,
+  Command,
+  CommandBody,
+  CommandId,
+  CommandOutcome,
+  CommandResult,
+  EpochMs,
+  EventEntry,
+  EventKind,
+  MAX_EVENTS_PER_FRAME,
+  Preset,
+  WeeklySchedule,
+  ZoneName,
+  parseUnknown,
+  type HistoryPoint,
+} from '@boiler/shared';
+import { CorruptRecordError, DuplicateCommandError, StoreError } from './errors.js';
+import { MAX_HISTORY_POINTS, ROLLUP_TIERS, historySegments, historySql, planHistory } from './history.js';
+import { SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { openDatabase } from './open.js';
+
+/** How many of the newest events the agent always keeps, so the relay can ask for any gap up to this. */
+export const OUTBOX_WINDOW = 10_000;
+
+/** The most events one queryEvents call returns. */
+export const MAX_QUERY_EVENTS = MAX_EVENTS_PER_FRAME;
+
+/** An event before the store gives it its seq. */
+export const NewEvent = EventEntry.omit({ seq: true });
+export type NewEvent = z.infer<typeof NewEvent>;
+
+/** One reading of a zone, taken by the sampler (typically once a minute). */
+export const Sample = z.strictObject({
+  zone: ZoneName,
+  ts: EpochMs,
+  room_c: Celsius.nullable(),
+  pipe_c: Celsius.nullable(),
+  outdoor_c: Celsius.nullable(),
+  /** Whether the zone's output was energised. */
+  output: z.boolean(),
+});
+export type Sample = z.infer<typeof Sample>;
+
+/** The `detail` of a SAMPLE event says whether the output was on, so a replica can compute duty too. */
+export const SAMPLE_DETAIL = { on: 'on', off: 'off' } as const;
+
+/** Filters of queryEvents; from/to bound `ts` as [from, to), beforeSeq pages backwards. */
+export interface EventQuery {
+  /** A zone, or null for site-wide events only. */
+  zone?: ZoneName | null;
+  event?: EventKind | readonly EventKind[];
+  from?: number;
+  to?: number;
+  beforeSeq?: number;
+  /** 1 to MAX_QUERY_EVENTS; 100 when not given. */
+  limit?: number;
+}
+
+/** Whose engine state a runtime row holds. */
+export type RuntimeKey = 'system' | { readonly zone: ZoneName };
+
+/** A zone's own schedule, or the default one for zones without their own. */
+export type ScheduleTarget = ZoneName | 'default';
+
+/** What the agent remembers of a command it finished, for at-most-once execution. */
+export interface StoredCommand {
+  id: string;
+  paramHash: string;
+  body: CommandBody;
+  outcome: CommandOutcome;
+  result: CommandResult;
+  receivedAt: number;
+  finishedAt: number;
+}
+
+/** One line of the audit trail: who did what, and through which command if any. */
+export interface AuditEntry {
+  ts: number;
+  commandId: string | null;
+  actor: string;
+  action: string;
+  detail: string | null;
+}
+
+export interface AuditRow extends AuditEntry {
+  id: number;
+}
+
+export interface PruneOptions {
+  /** Only events with ts before this instant may go (retention by age). */
+  olderThan?: number;
+  /** Deletes at most this many rows per call, so one call never stalls the control loop; default 50,000. */
+  maxRows?: number;
+}
+
+const EVENT_COLUMNS = 'seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, duration_s, detail';
+
+const StoredCommandRow = z.strictObject({
+  id: CommandId,
+  param_hash: z.string(),
+  body: z.string(),
+  outcome: CommandOutcome,
+  result: z.string(),
+  received_at: z.number().int(),
+  finished_at: z.number().int(),
+});
+
+const AuditInput = z.strictObject({
+  ts: EpochMs,
+  commandId: CommandId.nullable(),
+  actor: z.string().min(1).max(100),
+  action: z.string().min(1).max(100),
+  detail: z.string().max(2000).nullable(),
+});
+
+interface HistoryRow {
+  k: number;
+  n: number;
+  on_n: number;
+  room_n: number;
+  room_sum: number;
+  pipe_n: number;
+  pipe_sum: number;
+  outdoor_n: number;
+  outdoor_sum: number;
+}
+
+function checkInt(name: string, value: number, min: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  }
+}
+
+/** Parses JSON stored by this store, refusing anything its schema does not accept. */
+function parseStored<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CorruptRecordError(what, `not JSON (${String(err)})`, { cause: err });
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw new CorruptRecordError(what, z.prettifyError(result.error), { cause: result.error });
+  return result.data;
+}
+
+function runtimeParts(key: RuntimeKey): { scope: 'zone' | 'system'; zone: string; what: string } {
+  if (key === 'system') return { scope: 'system', zone: '', what: 'system runtime state' };
+  return { scope: 'zone', zone: parseUnknown(ZoneName, key.zone, 'runtime zone'), what: `runtime state of zone ${key.zone}` };
+}
+
+/**
+ * The agent's primary store: event log (the outbox), samples with rollups, engine runtime
+ * state, schedules, presets, commands and audit. Every write runs in transaction(), which nests,
+ * so a caller can wrap a state change, its event, the command result and the audit row in one.
+ */
+export class AgentStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    const version = schemaVersion(db);
+    if (version !== SCHEMA_VERSION) {
+      throw new StoreError(`database is at schema version ${version}, this store needs ${SCHEMA_VERSION}; open it with AgentStore.open`);
+    }
+  }
+
+  /** Opens the file with the agent's pragmas, brings its schema up to date and wraps it. */
+  static open(path: string): AgentStore {
+    const db = openDatabase(path);
+    try {
+      return new AgentStore(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs fn in one write transaction (BEGIN IMMEDIATE; a savepoint when nested); all or nothing. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // ---- event log / outbox -------------------------------------------------------------
+
+  /** Appends events, giving them the next seqs (last + 1, …) in the same transaction. */
+  appendEvents(rows: readonly NewEvent[]): EventEntry[] {
+    const parsed = rows.map((row, i) => parseUnknown(NewEvent, row, `event ${i}`));
+    return this.transaction(() => this.appendValid(parsed));
+  }
+
+  private appendValid(rows: readonly NewEvent[]): EventEntry[] {
+    if (rows.length === 0) return [];
+    const insert = this.stmt(
+      `INSERT INTO events (${EVENT_COLUMNS}) VALUES
+        (@seq, @ts, @source, @zone, @event, @room_c, @pipe_c, @outdoor_c, @duration_s, @detail)`,
+    );
+    let seq = this.lastSeq();
+    const out: EventEntry[] = [];
+    for (const row of rows) {
+      seq += 1;
+      const entry: EventEntry = { seq, ...row };
+      insert.run(entry);
+      out.push(entry);
+    }
+    this.stmt(`UPDATE meta SET value = ? WHERE key = 'last_event_seq'`).run(seq);
+    return out;
+  }
+
+  /** The highest seq ever given out (0 before the first event); pruning never lowers it. */
+  lastSeq(): number {
+    const row = this.stmt(`SELECT value FROM meta WHERE key = 'last_event_seq'`).get() as { value: number } | undefined;
+    if (row === undefined) throw new CorruptRecordError('meta', 'last_event_seq is missing');
+    return row.value;
+  }
+
+  /** The oldest seq still kept, or null when the log is empty. */
+  oldestSeq(): number | null {
+    const row = this.stmt('SELECT min(seq) AS seq FROM events').get() as { seq: number | null };
+    return row.seq;
+  }
+
+  /** Events with seq > afterSeq, oldest first, at most `limit` (up to OUTBOX_WINDOW): the outbox read. */
+  eventsAfter(afterSeq: number, limit: number): EventEntry[] {
+    checkInt('afterSeq', afterSeq, 0, Number.MAX_SAFE_INTEGER);
+    checkInt('limit', limit, 1, OUTBOX_WINDOW);
+    return this.stmt(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`).all(afterSeq, limit) as EventEntry[];
+  }
+
+  /** Events matching every given filter, newest first. */
+  queryEvents(query: EventQuery = {}): EventEntry[] {
+    const limit = query.limit ?? 100;
+    checkInt('limit', limit, 1, MAX_QUERY_EVENTS);
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.zone === null) where.push('zone IS NULL');
+    else if (query.zone !== undefined) {
+      where.push('zone = ?');
+      params.push(query.zone);
+    }
+    if (query.event !== undefined) {
+      const kinds: readonly EventKind[] = typeof query.event === 'string' ? [query.event] : query.event;
+      if (kinds.length === 0) return [];
+      for (const k of kinds) parseUnknown(EventKind, k, 'event kind');
+      where.push(`event IN (${kinds.map(() => '?').join(', ')})`);
+      params.push(...kinds);
+    }
+    if (query.from !== undefined) {
+      where.push('ts >= ?');
+      params.push(query.from);
+    }
+    if (query.to !== undefined) {
+      where.push('ts < ?');
+      params.push(query.to);
+    }
+    if (query.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      params.push(query.beforeSeq);
+    }
+    const sql =
+      `SELECT ${EVENT_COLUMNS} FROM events` +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY seq DESC LIMIT ?';
+    return this.stmt(sql).all(...params, limit) as EventEntry[];
+  }
+
+  /**
+   * Deletes the oldest events, keeping at least the newest max(keepAtLeast, OUTBOX_WINDOW) and,
+   * with `olderThan`, everything from the first event at or after that instant. Only a prefix
+   * of the log is ever deleted, so what is kept stays contiguous. Returns how many went.
+   */
+  pruneEvents(keepAtLeast: number, options: PruneOptions = {}): number {
+    checkInt('keepAtLeast', keepAtLeast, 0, Number.MAX_SAFE_INTEGER);
+    const maxRows = options.maxRows ?? 50_000;
+    checkInt('maxRows', maxRows, 1, Number.MAX_SAFE_INTEGER);
+    const keep = Math.max(keepAtLeast, OUTBOX_WINDOW);
+    return this.transaction(() => {
+      const oldest = this.oldestSeq();
+      if (oldest === null) return 0;
+      // Seqs below `boundary` go.
+      let boundary = Math.min(this.lastSeq() - keep + 1, oldest + maxRows);
+      if (options.olderThan !== undefined && boundary > oldest) {
+        const young = this.stmt('SELECT min(seq) AS seq FROM events WHERE seq >= ? AND seq < ? AND ts >= ?').get(
+          oldest,
+          boundary,
+          options.olderThan,
+        ) as { seq: number | null };
+        if (young.seq !== null) boundary = young.seq;
+      }
+      if (boundary <= oldest) return 0;
+      return this.stmt('DELETE FROM events WHERE seq < ?').run(boundary).changes;
+    });
+  }
+
+  // ---- samples and history ------------------------------------------------------------
+
+  /**
+   * Stores samples, adds them to every rollup tier and logs one SAMPLE event each (they reach
+   * the relay through the outbox), all in one transaction. A second sample for the same zone
+   * and instant is ignored. Returns the SAMPLE events written.
+   */
+  recordSamples(samples: readonly Sample[]): EventEntry[] {
+    const parsed = samples.map((s, i) => parseUnknown(Sample, s, `sample ${i}`));
+    return this.transaction(() => {
+      const insert = this.stmt(
+        `INSERT INTO samples (zone, ts, room_c, pipe_c, outdoor_c, output)
+         VALUES (@zone, @ts, @room_c, @pipe_c, @outdoor_c, @output) ON CONFLICT DO NOTHING`,
+      );
+      // Samples of one bucket are summed here first, so a batch costs one upsert per bucket and tier.
+      const buckets = new Map<string, RollupDelta>();
+      const events: NewEvent[] = [];
+      for (const s of parsed) {
+        if (insert.run({ ...s, output: s.output ? 1 : 0 }).changes === 0) continue;
+        for (const tier of ROLLUP_TIERS) {
+          const bucket = Math.floor(s.ts / tier.ms) * tier.ms;
+          const key = `${tier.table}\u0000${s.zone}\u0000${bucket}`;
+          let delta = buckets.get(key);
+          if (delta === undefined) {
+            delta = emptyDelta(tier.table, s.zone, bucket);
+            buckets.set(key, delta);
+          }
+          addToDelta(delta, s);
+        }
+        events.push({
+          ts: s.ts,
+          source: 'sampler',
+          zone: s.zone,
+          event: 'SAMPLE',
+          room_c: s.room_c,
+          pipe_c: s.pipe_c,
+          outdoor_c: s.outdoor_c,
+          duration_s: null,
+          detail: s.output ? SAMPLE_DETAIL.on : SAMPLE_DETAIL.off,
+        });
+      }
+      for (const delta of buckets.values()) this.stmt(ROLLUP_UPSERT_SQL[delta.table]).run(delta.row);
+      return this.appendValid(events);
+    });
+  }
+
+  /**
+   * A zone's history over [from, to) in at most `points` points (1 to MAX_HISTORY_POINTS),
+   * oldest first, averaged in SQL from the coarsest rollup tier that fits one point. A point's
+   * ts is the start of its bucket (the first is clamped to `from`); buckets with no samples are
+   * left out; duty is the fraction of samples with the output on.
+   */
+  history(zone: ZoneName, from: number, to: number, points: number): HistoryPoint[] {
+    checkInt('points', points, 1, MAX_HISTORY_POINTS);
+    checkInt('from', from, 0, Number.MAX_SAFE_INTEGER);
+    checkInt('to', to, 0, Number.MAX_SAFE_INTEGER);
+    if (from >= to) return [];
+    const plan = planHistory(from, to, points);
+    const { sql, params } = historySql(zone, plan, historySegments(from, to, plan));
+    const rows = this.stmt(sql).all(...params) as HistoryRow[];
+    return rows.map((r) => ({
+      ts: Math.max(from, plan.origin + r.k * plan.width),
+      room_c: r.room_n > 0 ? r.room_sum / r.room_n : null,
+      pipe_c: r.pipe_n > 0 ? r.pipe_sum / r.pipe_n : null,
+      outdoor_c: r.outdoor_n > 0 ? r.outdoor_sum / r.outdoor_n : null,
+      duty: r.n > 0 ? r.on_n / r.n : null,
+    }));
+  }
+
+  // ---- engine runtime state -----------------------------------------------------------
+
+  /** Stores a zone's or the system's engine state as JSON, refusing a state its schema would not read back. */
+  saveRuntime<S extends z.ZodType>(key: RuntimeKey, schema: S, state: z.input<S>, at: number): void {
+    const { scope, zone, what } = runtimeParts(key);
+    const json = JSON.stringify(state);
+    // What JSON.stringify drops or rewrites (undefined, NaN, a Map) must not reach the disk unnoticed.
+    if (json === undefined) throw new StoreError(`${what} is not JSON-serialisable`);
+    const check = schema.safeParse(JSON.parse(json));
+    if (!check.success) throw new StoreError(`${what} would not read back: ${z.prettifyError(check.error)}`);
+    this.transaction(() =>
+      this.stmt(
+        `INSERT INTO runtime (scope, zone, state, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (scope, zone) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+      ).run(scope, zone, json, at),
+    );
+  }
+
+  /** A stored engine state parsed by `schema`, null when none; throws CorruptRecordError when it does not parse. */
+  loadRuntime<S extends z.ZodType>(key: RuntimeKey, schema: S): z.output<S> | null {
+    const { scope, zone, what } = runtimeParts(key);
+    const row = this.stmt('SELECT state FROM runtime WHERE scope = ? AND zone = ?').get(scope, zone) as { state: string } | undefined;
+    return row === undefined ? null : parseStored(schema, row.state, what);
+  }
+
+  /** Every zone's stored engine state, by zone name. */
+  loadZoneRuntimes<S extends z.ZodType>(schema: S): Map<ZoneName, z.output<S>> {
+    const rows = this.stmt(`SELECT zone, state FROM runtime WHERE scope = 'zone' ORDER BY zone`).all() as { zone: string; state: string }[];
+    return new Map(rows.map((r) => [r.zone, parseStored(schema, r.state, `runtime state of zone ${r.zone}`)]));
+  }
+
+  /** Forgets a zone's or the system's engine state; true when there was one. */
+  deleteRuntime(key: RuntimeKey): boolean {
+    const { scope, zone } = runtimeParts(key);
+    return this.transaction(() => this.stmt('DELETE FROM runtime WHERE scope = ? AND zone = ?').run(scope, zone).changes > 0);
+  }
+
+  // ---- schedules and presets ----------------------------------------------------------
+
+  /** Sets (replaces) a zone's schedule or the default one. */
+  setSchedule(target: ScheduleTarget, schedule: WeeklySchedule, at: number): void {
+    const name = parseScheduleTarget(target);
+    const json = JSON.stringify(parseUnknown(WeeklySchedule, schedule, `schedule of ${name}`));
+    this.transaction(() =>
+      this.stmt(
+        `INSERT INTO schedules (target, schedule, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (target) DO UPDATE SET schedule = excluded.schedule, updated_at = excluded.updated_at`,
+      ).run(name, json, at),
+    );
+  }
+
+  /** A zone's own schedule or the default one, null when not set. */
+  getSchedule(target: ScheduleTarget): WeeklySchedule | null {
+    const row = this.stmt('SELECT schedule FROM schedules WHERE target = ?').get(target) as { schedule: string } | undefined;
+    return row === undefined ? null : parseStored(WeeklySchedule, row.schedule, `schedule of ${target}`);
+  }
+
+  /** Every stored schedule, by target. */
+  listSchedules(): Map<ScheduleTarget, WeeklySchedule> {
+    const rows = this.stmt('SELECT target, schedule FROM schedules ORDER BY target').all() as { target: string; schedule: string }[];
+    return new Map(rows.map((r) => [r.target, parseStored(WeeklySchedule, r.schedule, `schedule of ${r.target}`)]));
+  }
+
+  /** Removes a zone's schedule (it then follows the default); true when there was one. */
+  deleteSchedule(target: ScheduleTarget): boolean {
+    return this.transaction(() => this.stmt('DELETE FROM schedules WHERE target = ?').run(target).changes > 0);
+  }
+
+  /** Saves (replaces) a named preset. */
+  savePreset(preset: Preset): void {
+    const p = parseUnknown(Preset, preset, 'preset');
+    this.transaction(() =>
+      this.stmt(
+        `INSERT INTO presets (name, schedule, saved_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET schedule = excluded.schedule, saved_at = excluded.saved_at`,
+      ).run(p.name, JSON.stringify(p.schedule), p.saved_at),
+    );
+  }
+
+  /** A preset by name, null when there is none. */
+  getPreset(name: string): Preset | null {
+    const row = this.stmt('SELECT name, schedule, saved_at FROM presets WHERE name = ?').get(name) as PresetRow | undefined;
+    return row === undefined ? null : presetFromRow(row);
+  }
+
+  /** Every preset, by name. */
+  listPresets(): Preset[] {
+    return (this.stmt('SELECT name, schedule, saved_at FROM presets ORDER BY name').all() as PresetRow[]).map(presetFromRow);
+  }
+
+  /** Deletes a preset; true when there was one. */
+  deletePreset(name: string): boolean {
+    return this.transaction(() => this.stmt('DELETE FROM presets WHERE name = ?').run(name).changes > 0);
+  }
+
+  // ---- commands and audit -------------------------------------------------------------
+
+  /** The stored outcome of a command id, or null if the agent never finished it. */
+  findCommand(id: string): StoredCommand | null {
+    const raw = this.stmt(
+      'SELECT id, param_hash, body, outcome, result, received_at, finished_at FROM commands WHERE id = ?',
+    ).get(id) as unknown;
+    if (raw === undefined) return null;
+    const what = `command ${id}`;
+    const parsed = StoredCommandRow.safeParse(raw);
+    if (!parsed.success) throw new CorruptRecordError(what, z.prettifyError(parsed.error));
+    const row = parsed.data;
+    return {
+      id: row.id,
+      paramHash: row.param_hash,
+      body: parseStored(CommandBody, row.body, `${what} body`),
+      outcome: row.outcome,
+      result: parseStored(CommandResult, row.result, `${what} result`),
+      receivedAt: row.received_at,
+      finishedAt: row.finished_at,
+    };
+  }
+
+  /**
+   * Records how a command finished; throws DuplicateCommandError if its id is already recorded.
+   * Call it inside the transaction that made the command's state change and wrote its audit row.
+   */
+  recordCommand(command: Command, paramHash: string, result: CommandResult, receivedAt: number = result.finished_at): void {
+    const c = parseUnknown(Command, command, 'command');
+    const r = parseUnknown(CommandResult, result, 'command result');
+    if (r.id !== c.id) throw new StoreError(`result ${r.id} does not belong to command ${c.id}`);
+    if (paramHash.length === 0) throw new StoreError(`command ${c.id} has an empty parameter hash`);
+    this.transaction(() => {
+      try {
+        this.stmt(
+          `INSERT INTO commands (id, param_hash, body, outcome, result, received_at, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ).run(c.id, paramHash, JSON.stringify(c.body), r.outcome, JSON.stringify(r), receivedAt, r.finished_at);
+      } catch (err) {
+        if (err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateCommandError(c.id);
+        throw err;
+      }
+    });
+  }
+
+  /** Appends an audit row; returns its id. */
+  audit(entry: AuditEntry): number {
+    const e = parseUnknown(AuditInput, entry, 'audit entry');
+    return this.transaction(() =>
+      Number(
+        this.stmt('INSERT INTO audit (ts, command_id, actor, action, detail) VALUES (?, ?, ?, ?, ?)').run(
+          e.ts,
+          e.commandId,
+          e.actor,
+          e.action,
+          e.detail,
+        ).lastInsertRowid,
+      ),
+    );
+  }
+
+  /** Audit rows, newest first, optionally of one command. */
+  auditTrail(options: { commandId?: string; limit?: number } = {}): AuditRow[] {
+    const limit = options.limit ?? 100;
+    checkInt('limit', limit, 1, MAX_QUERY_EVENTS);
+    const cols = 'id, ts, command_id AS commandId, actor, action, detail';
+    return (
+      options.commandId === undefined
+        ? this.stmt(`SELECT ${cols} FROM audit ORDER BY id DESC LIMIT ?`).all(limit)
+        : this.stmt(`SELECT ${cols} FROM audit WHERE command_id = ? ORDER BY id DESC LIMIT ?`).all(options.commandId, limit)
+    ) as AuditRow[];
+  }
+
+  // ---- housekeeping -------------------------------------------------------------------
+
+  /** The database's size in bytes: its committed pages, whether checkpointed yet or still in the WAL. */
+  dbSizeBytes(): number {
+    const pages = Number(this.db.pragma('page_count', { simple: true }));
+    const size = Number(this.db.pragma('page_size', { simple: true }));
+    return pages * size;
+  }
+
+  /** SQLite's integrity (or quick) check plus the store's own invariants; an empty list means sound. */
+  integrityCheck(options: { quick?: boolean } = {}): string[] {
+    const pragma = options.quick === true ? 'quick_check' : 'integrity_check';
+    const problems = (this.db.pragma(pragma) as Record<string, string>[])
+      .map((row) => Object.values(row)[0] ?? '')
+      .filter((line) => line !== 'ok');
+    const maxSeq = (this.stmt('SELECT max(seq) AS seq FROM events').get() as { seq: number | null }).seq ?? 0;
+    const last = this.lastSeq();
+    if (maxSeq > last) problems.push(`events hold seq ${maxSeq} above the high-water mark ${last}: seqs could be reused`);
+    const fk = this.db.pragma('foreign_key_check') as unknown[];
+    if (fk.length > 0) problems.push(`${fk.length} rows break a foreign key`);
+    return problems;
+  }
+
+  /** Closes the database; the store is unusable afterwards. */
+  close(): void {
+    if (!this.db.open) return;
+    this.db.pragma('optimize');
+    this.db.close();
+  }
+}
+
+type RollupTable = (typeof ROLLUP_TIERS)[number]['table'];
+
+/** What a batch of samples adds to one rollup bucket; `row` binds to rollupUpsertSql's parameters. */
+interface RollupDelta {
+  table: RollupTable;
+  row: {
+    zone: string;
+    bucket: number;
+    n: number;
+    on_n: number;
+    room_n: number;
+    room_sum: number;
+    room_min: number | null;
+    room_max: number | null;
+    pipe_n: number;
+    pipe_sum: number;
+    pipe_min: number | null;
+    pipe_max: number | null;
+    outdoor_n: number;
+    outdoor_sum: number;
+    outdoor_min: number | null;
+    outdoor_max: number | null;
+  };
+}
+
+function emptyDelta(table: RollupTable, zone: string, bucket: number): RollupDelta {
+  return {
+    table,
+    row: {
+      zone,
+      bucket,
+      n: 0,
+      on_n: 0,
+      room_n: 0,
+      room_sum: 0,
+      room_min: null,
+      room_max: null,
+      pipe_n: 0,
+      pipe_sum: 0,
+      pipe_min: null,
+      pipe_max: null,
+      outdoor_n: 0,
+      outdoor_sum: 0,
+      outdoor_min: null,
+      outdoor_max: null,
+    },
+  };
+}
+
+function addToDelta(delta: RollupDelta, s: Sample): void {
+  const r = delta.row;
+  r.n += 1;
+  if (s.output) r.on_n += 1;
+  if (s.room_c !== null) {
+    r.room_n += 1;
+    r.room_sum += s.room_c;
+    r.room_min = r.room_min === null ? s.room_c : Math.min(r.room_min, s.room_c);
+    r.room_max = r.room_max === null ? s.room_c : Math.max(r.room_max, s.room_c);
+  }
+  if (s.pipe_c !== null) {
+    r.pipe_n += 1;
+    r.pipe_sum += s.pipe_c;
+    r.pipe_min = r.pipe_min === null ? s.pipe_c : Math.min(r.pipe_min, s.pipe_c);
+    r.pipe_max = r.pipe_max === null ? s.pipe_c : Math.max(r.pipe_max, s.pipe_c);
+  }
+  if (s.outdoor_c !== null) {
+    r.outdoor_n += 1;
+    r.outdoor_sum += s.outdoor_c;
+    r.outdoor_min = r.outdoor_min === null ? s.outdoor_c : Math.min(r.outdoor_min, s.outdoor_c);
+    r.outdoor_max = r.outdoor_max === null ? s.outdoor_c : Math.max(r.outdoor_max, s.outdoor_c);
+  }
+}
+
+function rollupUpsertSql(table: RollupTable): string {
+  const cols = (c: string) => [`${c}_n`, `${c}_sum`, `${c}_min`, `${c}_max`];
+  const columns = ['zone', 'bucket', 'n', 'on_n', ...cols('room'), ...cols('pipe'), ...cols('outdoor')];
+  const merge = (c: string) => [
+    `${c}_n = ${c}_n + excluded.${c}_n`,
+    `${c}_sum = ${c}_sum + excluded.${c}_sum`,
+    // SQLite's two-argument min/max return NULL if either is NULL; a missing reading must not erase one.
+    `${c}_min = min(coalesce(${c}_min, excluded.${c}_min), coalesce(excluded.${c}_min, ${c}_min))`,
+    `${c}_max = max(coalesce(${c}_max, excluded.${c}_max), coalesce(excluded.${c}_max, ${c}_max))`,
+  ];
+  return `INSERT INTO ${table} (${columns.join(', ')})
+    VALUES (${columns.map((c) => `@${c}`).join(', ')})
+    ON CONFLICT (zone, bucket) DO UPDATE SET
+      n = n + excluded.n, on_n = on_n + excluded.on_n,
+      ${[...merge('room'), ...merge('pipe'), ...merge('outdoor')].join(',\n      ')}`;
+}
+
+const ROLLUP_UPSERT_SQL = Object.fromEntries(ROLLUP_TIERS.map((t) => [t.table, rollupUpsertSql(t.table)])) as Record<
+  RollupTable,
+  string
+>;
+
+const ScheduleTargetSchema = z.union([ZoneName, z.literal('default')]);
+
+function parseScheduleTarget(target: string): ScheduleTarget {
+  return parseUnknown(ScheduleTargetSchema, target, 'schedule target');
+}
+
+interface PresetRow {
+  name: string;
+  schedule: string;
+  saved_at: number;
+}
+
+function presetFromRow(row: PresetRow): Preset {
+  return {
+    name: row.name,
+    schedule: parseStored(WeeklySchedule, row.schedule, `schedule of preset ${row.name}`),
+    saved_at: row.saved_at,
+  };
+}

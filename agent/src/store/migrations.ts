@@ -1,0 +1,165 @@
+import type Database from 'better-sqlite3';
+import { MigrationError, SchemaTooNewError } from './errors.js';
+
+/** One step of the schema; `up` runs inside its own transaction together with the user_version bump. */
+export interface Migration {
+  readonly name: string;
+  up(db: Database.Database): void;
+}
+
+/** Columns shared by every rollup tier: sums and counts (nulls not counted) plus min and max. */
+function rollupTable(name: string): string {
+  const reading = (col: string) =>
+    `${col}_n INTEGER NOT NULL, ${col}_sum REAL NOT NULL, ${col}_min REAL, ${col}_max REAL,`;
+  return `CREATE TABLE ${name} (
+    zone TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    on_n INTEGER NOT NULL,
+    ${reading('room')}
+    ${reading('pipe')}
+    ${reading('outdoor')}
+    PRIMARY KEY (zone, bucket)
+  ) STRICT, WITHOUT ROWID`;
+}
+
+/**
+ * The schema, in order; index i takes user_version i to i + 1. Never edit a shipped entry:
+ * add a new one. Enumerations (event kinds, sources) are checked by zod on the way in rather
+ * than by SQL CHECKs, so that a new kind in shared/ does not need a rebuild of a table holding
+ * millions of rows on an SD card.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    name: 'event log',
+    up(db) {
+      db.exec(`
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+        -- The highest seq ever handed out; pruning never lowers it, so a seq is never reused.
+        INSERT INTO meta (key, value) VALUES ('last_event_seq', 0);
+        CREATE TABLE events (
+          seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+          ts INTEGER NOT NULL CHECK (ts >= 0),
+          source TEXT NOT NULL,
+          zone TEXT,
+          event TEXT NOT NULL,
+          room_c REAL,
+          pipe_c REAL,
+          outdoor_c REAL,
+          duration_s INTEGER CHECK (duration_s >= 0),
+          detail TEXT
+        ) STRICT;
+        CREATE INDEX events_ts ON events (ts);
+        CREATE INDEX events_zone_seq ON events (zone, seq);
+        CREATE INDEX events_event_seq ON events (event, seq);
+        CREATE INDEX events_zone_event_seq ON events (zone, event, seq);
+      `);
+    },
+  },
+  {
+    name: 'samples and rollups',
+    up(db) {
+      db.exec(`
+        CREATE TABLE samples (
+          zone TEXT NOT NULL,
+          ts INTEGER NOT NULL CHECK (ts >= 0),
+          room_c REAL,
+          pipe_c REAL,
+          outdoor_c REAL,
+          output INTEGER NOT NULL CHECK (output IN (0, 1)),
+          PRIMARY KEY (zone, ts)
+        ) STRICT, WITHOUT ROWID;
+        ${rollupTable('samples_15m')};
+        ${rollupTable('samples_1h')};
+        ${rollupTable('samples_1d')};
+      `);
+    },
+  },
+  {
+    name: 'runtime, schedules and presets',
+    up(db) {
+      db.exec(`
+        CREATE TABLE runtime (
+          scope TEXT NOT NULL CHECK (scope IN ('zone', 'system')),
+          zone TEXT NOT NULL,
+          state TEXT NOT NULL CHECK (json_valid(state)),
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (scope, zone),
+          CHECK ((scope = 'system') = (zone = ''))
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE schedules (
+          target TEXT PRIMARY KEY,
+          schedule TEXT NOT NULL CHECK (json_valid(schedule)),
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE presets (
+          name TEXT PRIMARY KEY,
+          schedule TEXT NOT NULL CHECK (json_valid(schedule)),
+          saved_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    name: 'commands and audit',
+    up(db) {
+      db.exec(`
+        CREATE TABLE commands (
+          id TEXT PRIMARY KEY,
+          param_hash TEXT NOT NULL,
+          body TEXT NOT NULL CHECK (json_valid(body)),
+          outcome TEXT NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'expired')),
+          result TEXT NOT NULL CHECK (json_valid(result)),
+          received_at INTEGER NOT NULL,
+          finished_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX commands_finished_at ON commands (finished_at);
+        CREATE TABLE audit (
+          id INTEGER PRIMARY KEY,
+          ts INTEGER NOT NULL,
+          -- Deferred, so a command's audit row may be written before its result in the same transaction.
+          command_id TEXT REFERENCES commands (id) DEFERRABLE INITIALLY DEFERRED,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          detail TEXT
+        ) STRICT;
+        CREATE INDEX audit_ts ON audit (ts);
+        CREATE INDEX audit_command_id ON audit (command_id);
+      `);
+    },
+  },
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The database's schema version (PRAGMA user_version). */
+export function schemaVersion(db: Database.Database): number {
+  return Number(db.pragma('user_version', { simple: true }));
+}
+
+/**
+ * Brings the schema up to `migrations.length`, one transaction per migration, and refuses a
+ * database from a newer build. Returns the versions before and after.
+ */
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): { from: number; to: number } {
+  const from = schemaVersion(db);
+  if (from > migrations.length) throw new SchemaTooNewError(from, migrations.length);
+  for (const [version, migration] of migrations.entries()) {
+    if (version < from) continue;
+    try {
+      db.transaction(() => {
+        // Another process may have migrated between our read and this write lock.
+        if (schemaVersion(db) !== version) return;
+        migration.up(db);
+        db.pragma(`user_version = ${version + 1}`);
+      }).immediate();
+    } catch (err) {
+      throw new MigrationError(version, migration.name, err);
+    }
+  }
+  return { from, to: migrations.length };
+}
