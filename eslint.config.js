@@ -31,7 +31,7 @@ export const sharedImportRule = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'out/**', 'dist/**', 'coverage/**', '**/*.d.ts'] },
+  { ignores: ['**/node_modules/**', '**/out/**', '**/dist/**', 'coverage/**', '.test-results/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],

@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
 import { formatTable, writeJson, type BenchRow } from './table.js';
 import { benchCodec } from './codec.js';
+import { benchEngine, benchAgentIdle } from './agent.js';
 
 /** Each suite measures its figures beside a floor taken in the same run. */
 const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
   codec: benchCodec,
+  engine: benchEngine,
+  'agent-idle': () => benchAgentIdle(),
 };
 
 const { values } = parseArgs({

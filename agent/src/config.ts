@@ -19,6 +19,8 @@ export const AgentEnv = z.object({
   SHARED_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   SHARED_SECRET_FILE: z.string().min(1).optional(),
   API_KEY: z.string().min(16, 'at least 16 characters').optional(),
+  /** Requests per second each API client may make (bursts of twice that). */
+  API_RATE_LIMIT: envNumber({ min: 1, max: 100_000 }).default(20),
   SIM_SPEED: envNumber({ min: 0.1, max: 100_000 }).default(1),
   TIME_ZONE: z.string().refine(isTimeZone, 'not an IANA time zone this runtime knows').default('America/Denver'),
 });

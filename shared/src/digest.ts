@@ -17,6 +17,15 @@ export function canonicalJson(value: unknown): string {
  * heartbeat so a replica that diverged is noticed and resynced.
  */
 export function stateDigest(zones: readonly ZoneState[], system: SystemState | null): string {
-  const sorted = [...zones].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
-  return `${crc32(canonicalJson(sorted))}${crc32(canonicalJson(system))}`;
+  const sorted = [...zones].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0)).map(withoutUpdatedAt);
+  return `${crc32(canonicalJson(sorted))}${crc32(canonicalJson(system === null ? null : withoutUpdatedAt(system)))}`;
+}
+
+/**
+ * A state without its `updated_at`, which moves on every tick: the link sends a zone only when
+ * something else about it changed, so the replica's copy is equal in everything but this stamp.
+ */
+export function withoutUpdatedAt<T extends { updated_at: number }>(state: T): Omit<T, 'updated_at'> {
+  const { updated_at: _stamp, ...rest } = state;
+  return rest;
 }

@@ -16,9 +16,11 @@ export interface RunningProcess {
   stderr(): string;
 }
 
-/** Starts `node --import tsx <entry>` with the given environment (nothing inherited but PATH and HOME). */
-export function startProcess(entry: string, env: Record<string, string>): RunningProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+/** Starts `node --import tsx <entry>` (or plain node for a built .mjs) with the given environment (nothing inherited but PATH and HOME). */
+export function startProcess(entry: string, env: Record<string, string>, nodeArgs: readonly string[] = []): RunningProcess {
+  // Built bundles (.mjs) run on plain node; sources go through the tsx loader.
+  const args = [...nodeArgs, ...(entry.endsWith('.mjs') ? [join(repoRoot, entry)] : ['--import', 'tsx', join(repoRoot, entry)])];
+  const proc = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@boiler/service';
-import { sameKey } from '@boiler/service';
 import {
   Command,
   EventKind,
@@ -14,7 +12,7 @@ import {
   type WeeklySchedule,
   type ZoneState,
 } from '@boiler/shared';
-import { HttpError, RateLimiter, intParam, readJsonBody, sendError, sendJson } from './http.js';
+import { HttpError, RateLimiter, intParam, readJsonBody, sameKey, sendError, sendJson, type Logger } from '@boiler/service';
 
 /** How the agent answered a command, in HTTP terms. */
 export type CommandAnswer =
@@ -42,7 +40,7 @@ export interface AgentFacade {
   execute(command: Command, actor: string): CommandAnswer;
   now(): number;
   /** Present only on the simulator: fault injection for development and tests. */
-  simulator?: { inject(spec: unknown): { ok: true } | { ok: false; message: string }; clear(): void };
+  simulator?: { inject(spec: unknown): { ok: true } | { ok: false; message: string }; clear(): void } | undefined;
 }
 
 export interface ApiOptions {

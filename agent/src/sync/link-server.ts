@@ -5,6 +5,7 @@ import {
   type Codec,
   message,
   stateDigest,
+  withoutUpdatedAt,
   MAX_BATCH_UPDATES,
   type Command,
   type CommandResult,
@@ -128,6 +129,11 @@ export class LinkServer {
     this.heartbeatTimer = setInterval(() => {
       for (const s of this.sessions) s.heartbeat();
     }, this.options.heartbeatIntervalMs);
+  }
+
+  /** Sends every relay what it has not had yet, then a heartbeat: the last word before a stop. */
+  flushAll(): void {
+    for (const s of this.sessions) s.heartbeat();
   }
 
   /** Closes every session and stops publishing. */
@@ -256,7 +262,7 @@ class RelaySession {
     }
     const changed: ZoneState[] = [];
     for (const z of this.source.zones()) {
-      const json = JSON.stringify(z);
+      const json = JSON.stringify(withoutUpdatedAt(z));
       if (this.lastSentZone.get(z.zone) !== json) {
         this.lastSentZone.set(z.zone, json);
         changed.push(z);
@@ -266,7 +272,7 @@ class RelaySession {
       this.send('zone_state_update', { zones: changed.slice(i, i + MAX_BATCH_UPDATES) });
     }
     const system = this.source.system();
-    const sysJson = JSON.stringify(system);
+    const sysJson = JSON.stringify(withoutUpdatedAt(system));
     if (sysJson !== this.lastSentSystem) {
       this.lastSentSystem = sysJson;
       this.send('system_state_update', { system });

@@ -1,0 +1,429 @@
+import { createHash } from 'node:crypto';
+import {
+  canonicalJson,
+  type Command,
+  type CommandResult,
+  type EventEntry,
+  type HistoryPoint,
+  type Preset,
+  type SystemState,
+  type WeeklySchedule,
+  type ZoneState,
+} from '@boiler/shared';
+import type { Logger } from '@boiler/service';
+import {
+  EngineState,
+  applyCommand,
+  initialState,
+  resumeState,
+  systemStateOf,
+  tick as engineTick,
+  zoneStatesOf,
+  type EngineConfig,
+  type EngineEvent,
+  type Instant,
+  type Readings,
+  type ZoneReadings,
+} from './control/index.js';
+import type { AgentStore, NewEvent } from './store/index.js';
+import type { Clock, DigitalInputs, RelayBoard, SensorBus, SensorReading } from './hardware/types.js';
+import type { AgentBus } from './bus.js';
+import type { AgentFacade, CommandAnswer, EventQuery } from './api/server.js';
+import type { OutboxSource } from './sync/link-server.js';
+
+/** The hardware the agent drives: the Pi's, or the simulator's. */
+export interface Hardware {
+  kind: 'sim' | 'pi';
+  relays: RelayBoard;
+  inputs: DigitalInputs;
+  sensors: SensorBus;
+  clock: Clock;
+  /** Simulator only: fault injection. */
+  simulator?: AgentFacade['simulator'];
+}
+
+export interface AgentOptions {
+  /** A reading older than this (monotonic ms) is stale: a fault, never a temperature. */
+  staleAfterMs: number;
+  /** Every output is written again this often, in case a relay or a driver lost it. */
+  reassertEveryMs: number;
+  /** How long a tick waits for a slow sensor poll before deciding on the last readings. */
+  pollWaitMs: number;
+  /** Events older than this may be pruned (the newest outbox window is always kept). */
+  eventRetentionMs: number;
+}
+
+export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
+  staleAfterMs: 5 * 60_000,
+  reassertEveryMs: 30_000,
+  pollWaitMs: 250,
+  eventRetentionMs: 400 * 24 * 3600_000,
+};
+
+const SAMPLE_EVERY_MS = 60_000;
+const STATE_KEY = 'system' as const;
+
+/** The agent's own failures in executing a command, which the relay may retry. */
+export class CommandStoreError extends Error {
+  override readonly name = 'CommandStoreError';
+}
+
+/**
+ * The running agent: reads sensors and inputs, ticks the pure control engine, persists every
+ * state change with its events in one transaction, then drives the relays. Works with no
+ * network at all; the API and the relay link only read it and hand it commands.
+ */
+export class Agent implements AgentFacade, OutboxSource {
+  private state: EngineState;
+  private readonly options: AgentOptions;
+  private readings: Readings = { zones: new Map() };
+  private latest = new Map<string, { reading: SensorReading; mono: number }>();
+  private polling: Promise<void> | null = null;
+  private ticking = false;
+  private lastReassert = Number.NEGATIVE_INFINITY;
+  private lastSampleMinute = -1;
+  private lastPersistMono = Number.NEGATIVE_INFINITY;
+  private zoneCache: ZoneState[] = [];
+  private systemCache: SystemState;
+  private readonly sensorIds: string[];
+  private readonly wiredInputs: ReadonlySet<string>;
+  private readonly startedReal = performance.now();
+  private lastTickReal = Number.NEGATIVE_INFINITY;
+  private stopped = false;
+  ticks = 0;
+
+  constructor(
+    private readonly config: EngineConfig,
+    private readonly store: AgentStore,
+    private readonly hardware: Hardware,
+    private readonly bus: AgentBus,
+    private readonly log: Logger,
+    options: Partial<AgentOptions> = {},
+    private readonly onTicked: () => void = () => undefined,
+  ) {
+    this.options = { ...DEFAULT_AGENT_OPTIONS, ...options };
+    const ids = new Set<string>();
+    for (const z of config.zones) {
+      if (z.room_sensor !== undefined) ids.add(z.room_sensor);
+      if (z.pipe_sensor !== undefined) ids.add(z.pipe_sensor);
+    }
+    if (config.outdoor_sensor !== undefined) ids.add(config.outdoor_sensor);
+    this.sensorIds = [...ids];
+    this.wiredInputs = new Set(hardware.inputs.inputs());
+    this.state = initialState(config, this.instant());
+    this.systemCache = systemStateOf(config, this.state, this.readings, this.instant(), hardware.kind);
+  }
+
+  /**
+   * Loads persisted state (or starts fresh), with every timer rebased so a restart never
+   * shortens a minimum time, and outputs derived afresh on the first tick rather than restored.
+   */
+  start(): void {
+    const now = this.instant();
+    // Outputs are released until the first tick decides; minimum off times then count from the stop.
+    this.hardware.relays.safeState();
+    const persisted = this.store.loadRuntime(STATE_KEY, EngineState);
+    let events: EngineEvent[] = [];
+    if (persisted === null) {
+      this.state = initialState(this.config, now);
+      this.log.info('no saved state: starting fresh, every zone AUTO');
+    } else {
+      const resumed = resumeState(this.config, persisted, now);
+      this.state = resumed.state;
+      events = resumed.events;
+      this.log.info({ released: events.length }, 'resumed saved state');
+    }
+    this.persist(events, now);
+    this.refreshViews(now);
+  }
+
+  /** One control step. Never throws: a failure is logged and the outputs go to a safe state. */
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    try {
+      await this.poll();
+      if (this.stopped) return;
+      const now = this.instant();
+      this.readings = this.currentReadings(now);
+      const result = engineTick(this.config, this.state, this.readings, now);
+      const switched = result.events.length > 0;
+      // Persist before driving the relays: a crash in between leaves a recorded switch that did
+      // not happen (harmless) rather than a switch the minimum-time logic does not know of.
+      this.state = result.state;
+      if (switched || now.mono - this.lastPersistMono >= 60_000) this.persist(result.events, now);
+      this.drive(result.outputs, now);
+      this.maybeSample(now);
+      this.refreshViews(now);
+      this.ticks++;
+      this.lastTickReal = performance.now();
+      this.onTicked();
+    } catch (err) {
+      this.log.error({ err }, 'control tick failed; outputs to safe state');
+      this.safeOutputs();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Every output to its safe state, the state saved; for shutdown. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.safeOutputs();
+    try {
+      this.persist([], this.instant());
+    } catch (err) {
+      this.log.error({ err }, 'saving state at stop failed');
+    }
+  }
+
+  // ---- commands -----------------------------------------------------------------------
+
+  /** Executes a command at most once by id, refusing expired or invalid ones without writing anything. */
+  execute(command: Command, actor: string): CommandAnswer {
+    const hash = paramHash(command);
+    const stored = this.store.findCommand(command.id);
+    if (stored !== null) {
+      if (stored.paramHash === hash) return { kind: 'done', result: stored.result, replayed: true };
+      return { kind: 'refused', status: 409, code: 'id_conflict', message: `command ${command.id} was already used with other parameters` };
+    }
+    const now = this.instant();
+    if (command.expires_at <= now.wall) {
+      return { kind: 'refused', status: 410, code: 'expired', message: `command expired at ${new Date(command.expires_at).toISOString()}` };
+    }
+    if (this.stopped) return { kind: 'refused', status: 503, code: 'unavailable', message: 'agent is stopping' };
+    const applied = applyCommand(this.config, this.state, command.body, now);
+    if (!applied.ok) {
+      const status = applied.error.code === 'unknown_zone' ? 404 : 422;
+      return { kind: 'refused', status, code: applied.error.code, message: applied.error.message };
+    }
+    let result: CommandResult;
+    let events: EventEntry[];
+    try {
+      [result, events] = this.store.transaction(() => {
+        this.store.saveRuntime(STATE_KEY, EngineState, applied.state, now.wall);
+        const written = this.store.appendEvents([{ ...applied.event, detail: `${applied.event.detail ?? ''} [${command.id}]`.trim().slice(0, 500) }]);
+        const r: CommandResult = { id: command.id, outcome: 'succeeded', error: null, seq: written[0]?.seq ?? null, finished_at: now.wall };
+        this.store.audit({ ts: now.wall, commandId: command.id, actor, action: command.body.type, detail: canonicalJson(command.body).slice(0, 2000) });
+        this.store.recordCommand(command, hash, r, now.wall);
+        return [r, written] as const;
+      });
+    } catch (err) {
+      this.log.error({ err, id: command.id }, 'command could not be stored; nothing changed');
+      return { kind: 'refused', status: 503, code: 'unavailable', message: 'the agent could not store the command; retry' };
+    }
+    this.state = applied.state;
+    this.lastPersistMono = now.mono;
+    this.bus.emit('events', events);
+    this.bus.emit('command', result);
+    this.refreshViews(now);
+    // Outputs follow on the next tick, beneath safety; run it now rather than waiting.
+    setImmediate(() => void this.tick());
+    return { kind: 'done', result, replayed: false };
+  }
+
+  // ---- reads (API and relay link) -----------------------------------------------------
+
+  zones(): ZoneState[] {
+    return this.zoneCache;
+  }
+
+  system(): SystemState {
+    return this.systemCache;
+  }
+
+  events(query: EventQuery): EventEntry[] {
+    return this.store.queryEvents(query);
+  }
+
+  history(zone: string, from: number, to: number, points: number): HistoryPoint[] {
+    return this.store.history(zone, from, to, points);
+  }
+
+  schedules(): { zone: string; schedule: WeeklySchedule }[] {
+    return [
+      { zone: 'default', schedule: this.state.default_schedule },
+      ...this.state.zones.filter((z) => z.schedule !== null).map((z) => ({ zone: z.name, schedule: z.schedule as WeeklySchedule })),
+    ];
+  }
+
+  presets(): Preset[] {
+    return this.state.presets;
+  }
+
+  health(): ReturnType<AgentFacade['health']> {
+    const mem = process.memoryUsage();
+    const now = performance.now();
+    // Real time, not the (possibly simulated) control clock: a loop silent for 30 s is stuck.
+    const loopAlive = now - this.lastTickReal < 30_000;
+    return {
+      status: loopAlive && !this.stopped ? 'ok' : 'degraded',
+      uptime: Math.round((now - this.startedReal) / 1000),
+      db_size: this.store.dbSizeBytes(),
+      memory: { rss: mem.rss, heap_used: mem.heapUsed },
+    };
+  }
+
+  now(): number {
+    return this.hardware.clock.now();
+  }
+
+  lastSeq(): number {
+    return this.store.lastSeq();
+  }
+
+  oldestSeq(): number {
+    return this.store.oldestSeq() ?? 0;
+  }
+
+  eventsAfter(afterSeq: number, limit: number): EventEntry[] {
+    return this.store.eventsAfter(afterSeq, limit);
+  }
+
+  get simulator(): AgentFacade['simulator'] {
+    return this.hardware.simulator;
+  }
+
+  /** The engine state, for tests and diagnostics. */
+  engineState(): EngineState {
+    return this.state;
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  private instant(): Instant {
+    return { wall: this.hardware.clock.now(), mono: this.hardware.clock.monotonic() };
+  }
+
+  /** Reads the sensors, waiting at most pollWaitMs: a slow 1-wire bus must not stall control. */
+  private async poll(): Promise<void> {
+    if (this.polling === null) {
+      this.polling = this.hardware.sensors
+        .readAll(this.sensorIds)
+        .then((readings) => {
+          const mono = this.hardware.clock.monotonic();
+          for (const [id, reading] of readings) this.latest.set(id, { reading, mono });
+        })
+        .catch((err: unknown) => this.log.error({ err }, 'sensor poll failed'))
+        .finally(() => {
+          this.polling = null;
+        });
+    }
+    const current = this.polling;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([current, new Promise<void>((r) => (timer = setTimeout(r, this.options.pollWaitMs)))]);
+    clearTimeout(timer);
+  }
+
+  private sensor(id: string | undefined, now: Instant): SensorReading | undefined {
+    if (id === undefined) return undefined;
+    const l = this.latest.get(id);
+    if (l === undefined) return undefined;
+    if (now.mono - l.mono > this.options.staleAfterMs) {
+      return { ok: false, fault: 'stale', detail: `no reading for ${Math.round((now.mono - l.mono) / 1000)} s`, at: l.reading.at };
+    }
+    return l.reading;
+  }
+
+  private currentReadings(now: Instant): Readings {
+    const zones = new Map<string, ZoneReadings>();
+    for (const z of this.config.zones) {
+      zones.set(z.name, {
+        room: this.sensor(z.room_sensor, now),
+        pipe: this.sensor(z.pipe_sensor, now),
+        call_for_heat: z.thermostat_input === undefined ? undefined : this.readInput(z.thermostat_input),
+      });
+    }
+    return {
+      zones,
+      outdoor: this.sensor(this.config.outdoor_sensor, now),
+      burner: this.config.burner_input === undefined ? undefined : this.readInput(this.config.burner_input),
+    };
+  }
+
+  private readInput(name: string): boolean | undefined {
+    if (!this.wiredInputs.has(name)) return undefined;
+    try {
+      return this.hardware.inputs.read(name);
+    } catch (err) {
+      this.log.warn({ err, input: name }, 'input read failed');
+      return undefined;
+    }
+  }
+
+  private drive(outputs: ReadonlyMap<string, boolean>, now: Instant): void {
+    const reassert = now.mono - this.lastReassert >= this.options.reassertEveryMs;
+    if (reassert) this.lastReassert = now.mono;
+    for (const [name, on] of outputs) {
+      if (reassert || this.hardware.relays.get(name) !== on) this.hardware.relays.set(name, on);
+    }
+  }
+
+  private safeOutputs(): void {
+    try {
+      this.hardware.relays.safeState();
+    } catch (err) {
+      this.log.fatal({ err }, 'could not put outputs in their safe state');
+    }
+  }
+
+  private persist(events: readonly EngineEvent[], now: Instant): void {
+    const written = this.store.transaction(() => {
+      this.store.saveRuntime(STATE_KEY, EngineState, this.state, now.wall);
+      return events.length > 0 ? this.store.appendEvents(events as NewEvent[]) : [];
+    });
+    this.lastPersistMono = now.mono;
+    if (written.length > 0) this.bus.emit('events', written);
+  }
+
+  /** One SAMPLE per zone at each new minute of site time. */
+  private maybeSample(now: Instant): void {
+    const minute = Math.floor(now.wall / SAMPLE_EVERY_MS);
+    if (minute === this.lastSampleMinute) return;
+    this.lastSampleMinute = minute;
+    const ts = minute * SAMPLE_EVERY_MS;
+    const outdoor = celsius(this.readings.outdoor);
+    const samples = this.config.zones.map((z) => {
+      const r = this.readings.zones.get(z.name);
+      return {
+        zone: z.name,
+        ts,
+        room_c: celsius(r?.room),
+        pipe_c: celsius(r?.pipe),
+        outdoor_c: outdoor,
+        output: this.state.zones.find((s) => s.name === z.name)?.output.on ?? false,
+      };
+    });
+    const written = this.store.recordSamples(samples);
+    if (written.length > 0) this.bus.emit('events', written);
+    if (minute % 60 === 0) this.prune(now);
+  }
+
+  private prune(now: Instant): void {
+    try {
+      const removed = this.store.pruneEvents(10_000, { olderThan: now.wall - this.options.eventRetentionMs });
+      if (removed > 0) this.log.info({ removed }, 'pruned old events');
+    } catch (err) {
+      this.log.warn({ err }, 'pruning failed');
+    }
+  }
+
+  private refreshViews(now: Instant): void {
+    const zones = zoneStatesOf(this.config, this.state, this.readings, now);
+    const system = systemStateOf(this.config, this.state, this.readings, now, this.hardware.kind);
+    this.zoneCache = zones;
+    this.systemCache = system;
+  }
+}
+
+function celsius(reading: SensorReading | undefined): number | null {
+  if (reading === undefined || !reading.ok) return null;
+  const c = reading.celsius;
+  return c >= -55 && c <= 125 ? Math.round(c * 1000) / 1000 : null;
+}
+
+/** What makes two commands with one id "the same": the body they ask for. */
+export function paramHash(command: Command): string {
+  return createHash('sha256').update(canonicalJson(command.body)).digest('hex');
+}

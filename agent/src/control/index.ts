@@ -1,0 +1,26 @@
+/** The control engine: pure functions of (config, state, readings, now); the agent wires them to hardware and the store. */
+export type { EngineConfig, Instant } from './config.js';
+export type { Readings, ZoneReadings } from './readings.js';
+export {
+  EngineState,
+  ZoneRuntime,
+  ZoneOverride,
+  OutputState,
+  Boost,
+  Overrun,
+  RiseBaseline,
+  Stamp,
+  MAX_PRESETS,
+  initialState,
+  parseEngineState,
+  rebaseStamp,
+  resumeState,
+  type EngineEvent,
+  type ResumeResult,
+} from './state.js';
+export { tick, NO_TEMP_RISE_AFTER_MS, NO_TEMP_RISE_MIN_C, type TickResult } from './engine.js';
+export { applyCommand, type CommandApplication, type CommandRefusal, type RefusalCode } from './commands.js';
+export { zoneStatesOf, systemStateOf } from './snapshot.js';
+export { alertIds } from './alerts.js';
+export { FREEZE_RELEASE_MARGIN_C } from './safety.js';
+export { scheduleClock, activeSwitch, type ScheduleClock, type ActiveSwitch } from './schedule.js';

@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Codec, ConfigError, describeIssues } from '@boiler/shared';
+import { createLogger, exitOnConfigError, loadPartConfig, nodeCompression, readSecret } from '@boiler/service';
+import { AgentEnv } from './config.js';
+import { ZonesFile } from './zones.js';
+import { AgentStore } from './store/index.js';
+import { Agent, type Hardware } from './agent.js';
+import { AgentBus } from './bus.js';
+import { createApiServer } from './api/server.js';
+import { LinkServer } from './sync/link-server.js';
+import { Watchdog } from './watchdog.js';
+import { SimulatedHouse, SimDriver, SimFault } from './hardware/simulator/index.js';
+import type { EngineConfig } from './control/index.js';
+
+// Wiring only: read the config, pick the hardware, start the parts, stop them on a signal.
+
+let env: AgentEnv;
+let zones: ZonesFile;
+try {
+  env = loadPartConfig(AgentEnv, { dir: dirname(import.meta.dirname) });
+  zones = readZones(env.ZONES_FILE);
+} catch (err) {
+  exitOnConfigError(err);
+}
+
+const log = createLogger({ name: 'agent', level: env.LOG_LEVEL });
+const config: EngineConfig = { ...zones, time_zone: env.TIME_ZONE };
+const secret = readSecret(env.SHARED_SECRET, env.SHARED_SECRET_FILE);
+
+mkdirSync(dirname(env.DB_PATH), { recursive: true });
+const store = AgentStore.open(env.DB_PATH);
+const hardware = await buildHardware();
+const bus = new AgentBus();
+const watchdog = new Watchdog(process.env);
+const agent = new Agent(config, store, hardware, bus, log.child({ component: 'control' }), {}, () => watchdog.fed());
+agent.start();
+
+const server = createApiServer(agent, { apiKey: env.API_KEY, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 } }, log.child({ component: 'api' }));
+let link: LinkServer | undefined;
+if (secret !== undefined) {
+  link = new LinkServer(agent, bus, new Codec(nodeCompression), log.child({ component: 'link' }), {
+    secret,
+    agentName: zones.site.slice(0, 64),
+    batchIntervalMs: env.BATCH_INTERVAL * 1000,
+    heartbeatIntervalMs: env.HEARTBEAT_INTERVAL * 1000,
+  });
+  link.attach(server);
+} else {
+  log.warn('no SHARED_SECRET: the relay link (/ws) is off; the house is controlled locally only');
+}
+if (env.API_KEY === undefined) log.warn('no API_KEY: the API is read-only');
+
+// With the simulator running fast, tick often enough that a tick is a few simulated seconds at most.
+const tickMs = hardware.kind === 'sim' ? Math.max(50, Math.min(1000, 5000 / env.SIM_SPEED)) : 1000;
+const loop = setInterval(() => void agent.tick(), tickMs);
+void agent.tick();
+
+server.listen(env.WS_PORT, env.WS_HOST, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : env.WS_PORT;
+  log.info({ host: env.WS_HOST, port, hardware: hardware.kind, db: env.DB_PATH, zones: zones.zones.length }, 'agent listening');
+  watchdog.ready();
+});
+server.on('error', (err) => {
+  log.fatal({ err }, 'API server failed');
+  shutdown(1);
+});
+
+let stopping = false;
+function shutdown(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  watchdog.stopping();
+  log.info('stopping: outputs to safe state');
+  // Exit within 5 s whatever hangs.
+  setTimeout(() => process.exit(code), 4500).unref();
+  clearInterval(loop);
+  // The relay gets everything up to this instant before the outputs are released and the link closes.
+  link?.flushAll();
+  agent.stop();
+  link?.stop(server);
+  hardware.relays.close();
+  hardware.inputs.close();
+  hardware.sensors.close();
+  server.close();
+  server.closeAllConnections();
+  try {
+    store.close();
+  } catch (err) {
+    log.error({ err }, 'closing the database failed');
+  }
+  log.flush();
+  process.exitCode = code;
+  setImmediate(() => process.exit(code));
+}
+process.on('SIGTERM', () => shutdown(0));
+process.on('SIGINT', () => shutdown(0));
+process.on('uncaughtException', (err) => {
+  log.fatal({ err }, 'uncaught exception');
+  shutdown(1);
+});
+
+function readZones(file: string): ZonesFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`ZONES_FILE: cannot read ${file}: ${(err as Error).message}`]);
+  }
+  const parsed = ZonesFile.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `ZONES_FILE: ${describeIssues([i])}`));
+  return parsed.data;
+}
+
+async function buildHardware(): Promise<Hardware> {
+  if (env.HARDWARE === 'pi') {
+    const { buildPiHardware } = await import('./hardware/pi.js');
+    return buildPiHardware(zones, env.HARDWARE_FILE, log.child({ component: 'hardware' }));
+  }
+  const house = new SimulatedHouse(zones, { timeZone: env.TIME_ZONE, startWall: Date.now(), seed: 1 });
+  const driver = new SimDriver(house, { speed: env.SIM_SPEED });
+  driver.start();
+  log.info({ speed: env.SIM_SPEED }, 'house simulator running');
+  return {
+    kind: 'sim',
+    relays: house.relays,
+    inputs: house.inputs,
+    sensors: house.sensors,
+    clock: house.clock,
+    simulator: {
+      inject(spec) {
+        const parsed = SimFault.safeParse(spec);
+        if (!parsed.success) return { ok: false, message: describeIssues(parsed.error.issues) };
+        try {
+          house.inject(parsed.data);
+          return { ok: true };
+        } catch (err) {
+          return { ok: false, message: (err as Error).message };
+        }
+      },
+      clear: () => house.clearFaults(),
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createLogger } from '@boiler/service';
+import type { SystemState } from '@boiler/shared';
+import { createApiServer, type AgentFacade } from '../../src/api/server.js';
+
+const system: SystemState = { away: false, away_until: null, outdoor_c: -5, boiler_firing: false, hardware: 'pi', time_zone: 'UTC', alerts: [], updated_at: 1 };
+
+function facade(extra: Partial<AgentFacade> = {}): AgentFacade {
+  return {
+    zones: () => [],
+    system: () => system,
+    events: () => [],
+    history: () => [],
+    schedules: () => [],
+    presets: () => [],
+    health: () => ({ status: 'ok', uptime: 1, db_size: 1, memory: { rss: 1, heap_used: 1 } }),
+    execute: () => ({ kind: 'refused', status: 503, code: 'unavailable', message: 'test' }),
+    now: () => 1,
+    ...extra,
+  };
+}
+
+let server: Server | undefined;
+afterEach(() => server?.close());
+
+async function listen(f: AgentFacade, apiKey?: string): Promise<string> {
+  server = createApiServer(f, { apiKey, rate: { perSecond: 5, burst: 5 } }, createLogger({ name: 'test', level: 'silent' }));
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('agent API server', () => {
+  it('has no fault-injection endpoint without the simulator (HARDWARE=pi)', async () => {
+    const url = await listen(facade(), 'k'.repeat(20));
+    const res = await fetch(`${url}/api/sim/faults`, { method: 'POST', headers: { authorization: `Bearer ${'k'.repeat(20)}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(404);
+  });
+
+  it('answers 429 with a reason once a client passes its rate', async () => {
+    const url = await listen(facade());
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await fetch(`${url}/api/system`)).status);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses).toContain(429);
+    const body = (await (await fetch(`${url}/api/system`)).json()) as { error: { code: string } };
+    expect(body.error.code).toBe('rate_limited');
+  });
+
+  it('refuses commands when no API key is configured, with a reason', async () => {
+    const url = await listen(facade());
+    const res = await fetch(`${url}/api/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/no API_KEY/);
+  });
+
+  it('answers 415 for a body that is not JSON and 404 for unknown routes', async () => {
+    const url = await listen(facade(), 'k'.repeat(20));
+    const auth = { authorization: `Bearer ${'k'.repeat(20)}` };
+    expect((await fetch(`${url}/api/commands`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'x' })).status).toBe(415);
+    expect((await fetch(`${url}/api/nothing`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
+  });
+});

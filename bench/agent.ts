@@ -1,0 +1,122 @@
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ZonesFile } from '../agent/src/zones.js';
+import { SimulatedHouse } from '../agent/src/hardware/simulator/index.js';
+import { initialState, tick, type EngineConfig, type Readings } from '../agent/src/control/index.js';
+import { startProcess, stopProcess } from '../test/support/processes.js';
+import type { BenchRow } from './table.js';
+
+const root = join(import.meta.dirname, '..');
+const zonesFile = ZonesFile.parse(JSON.parse(readFileSync(join(root, 'agent', 'zones.json'), 'utf8')));
+
+/** Engine ticks per second for the 14-zone reference house, on readings from the simulator. */
+export async function benchEngine(): Promise<BenchRow[]> {
+  const config: EngineConfig = { ...zonesFile, time_zone: 'America/Denver' };
+  const start = Date.UTC(2026, 0, 12, 7, 0);
+  const house = new SimulatedHouse(zonesFile, { timeZone: 'America/Denver', startWall: start, seed: 3 });
+  const ids = zonesFile.zones.flatMap((z) => [z.room_sensor, z.pipe_sensor]).filter((x): x is string => x !== undefined);
+  const all = await house.sensors.readAll([...ids, zonesFile.outdoor_sensor ?? '']);
+  const zones = new Map(
+    zonesFile.zones.map((z) => [
+      z.name,
+      { room: z.room_sensor === undefined ? undefined : all.get(z.room_sensor), pipe: z.pipe_sensor === undefined ? undefined : all.get(z.pipe_sensor), call_for_heat: false },
+    ]),
+  );
+  const readings: Readings = { zones, outdoor: all.get(zonesFile.outdoor_sensor ?? '') };
+  let state = initialState(config, { wall: start, mono: 0 });
+  let mono = 0;
+  const n = 20_000;
+  // Warm up, then time n ticks one simulated second apart (the real loop's pace).
+  for (let i = 0; i < 2000; i++) state = tick(config, state, readings, { wall: start + (mono += 1000), mono }).state;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) state = tick(config, state, readings, { wall: start + (mono += 1000), mono }).state;
+  const perSecond = (n * 1000) / (performance.now() - t0);
+  return [
+    {
+      suite: 'agent',
+      name: 'engine ticks, 14 zones',
+      value: perSecond,
+      unit: 'ticks/s',
+      target: { text: 'loop < 1 % of a core at 1 tick/s', met: 1 / perSecond < 0.01 },
+    },
+  ];
+}
+
+/** The node flags and environment build/boiler-agent.service runs the agent with (a small young generation, few malloc arenas). */
+const DEPLOYED_NODE_ARGS = ['--max-semi-space-size=1', '--v8-pool-size=1'];
+const DEPLOYED_ENV = { MALLOC_ARENA_MAX: '2' };
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
+  return kb * 1024;
+}
+
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** RSS of an idle Node process with ws and better-sqlite3 loaded: the floor for the agent's memory. */
+async function idleFloorRss(): Promise<number> {
+  const child = spawn(process.execPath, [...DEPLOYED_NODE_ARGS, '-e', "require('ws'); new (require('better-sqlite3'))(':memory:'); console.log('ready'); setInterval(() => {}, 1000)"], {
+    cwd: join(root, 'agent'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...DEPLOYED_ENV },
+  });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  await new Promise((r) => setTimeout(r, 2000));
+  const rss = rssOf(child.pid as number);
+  child.kill('SIGKILL');
+  return rss;
+}
+
+/**
+ * The agent process on the simulator at 60x for one real minute (an hour of simulated time):
+ * its RSS afterwards, and the CPU its control loop used, beside an idle Node floor.
+ */
+export async function benchAgentIdle(seconds = 60): Promise<BenchRow[]> {
+  const floor = await idleFloorRss();
+  const dir = mkdtempSync(join(tmpdir(), 'boiler-bench-agent-'));
+  // Measured as deployed: the esbuild bundle on plain node, without the TypeScript loader.
+  execFileSync('npm', ['run', '--silent', 'build:agent'], { cwd: root, stdio: 'ignore' });
+  const entry = 'agent/dist/main.mjs';
+  const agent = startProcess(
+    entry,
+    { DB_PATH: join(dir, 'agent.db'), WS_PORT: '0', SIM_SPEED: '60', LOG_LEVEL: 'warn', SHARED_SECRET: 'bench-secret-0123456789', ...DEPLOYED_ENV },
+    DEPLOYED_NODE_ARGS,
+  );
+  try {
+    await new Promise((r) => setTimeout(r, 3000));
+    const pid = agent.proc.pid as number;
+    const cpu0 = cpuSecondsOf(pid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const cpuShare = (cpuSecondsOf(pid) - cpu0) / ((performance.now() - t0) / 1000);
+    const rss = rssOf(pid);
+    const mib = (b: number) => b / 1024 / 1024;
+    return [
+      {
+        suite: 'agent',
+        name: `idle RSS after ${seconds} s at SIM_SPEED 60`,
+        value: mib(rss),
+        unit: 'MiB',
+        floor: { name: 'idle node + ws + sqlite MiB', value: mib(floor) },
+        target: { text: '≤ 80 MiB', met: mib(rss) <= 80 },
+      },
+      {
+        suite: 'agent',
+        name: 'agent CPU at SIM_SPEED 60 (60 sim-s per s)',
+        value: cpuShare * 100,
+        unit: '% of a core',
+        target: { text: 'control loop < 1 % of a core (real time)', met: cpuShare / 60 < 0.01 },
+      },
+    ];
+  } finally {
+    await stopProcess(agent);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

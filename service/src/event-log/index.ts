@@ -1,0 +1,4 @@
+export * from './schema.js';
+export * from './history.js';
+export * from './events.js';
+export * from './samples.js';

@@ -1,0 +1,218 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { Celsius, EpochMs, ZoneName, type EventEntry, type HistoryPoint } from '@boiler/shared';
+import { requireWholeNumber } from './events.js';
+import {
+  MAX_HISTORY_POINTS,
+  ROLLUP_TIERS,
+  historyPoints,
+  historySegments,
+  historySql,
+  planHistory,
+  type HistoryRow,
+  type RollupTable,
+} from './history.js';
+
+/** One reading of a zone, taken by the sampler (typically once a minute). */
+export const Sample = z.strictObject({
+  zone: ZoneName,
+  ts: EpochMs,
+  room_c: Celsius.nullable(),
+  pipe_c: Celsius.nullable(),
+  outdoor_c: Celsius.nullable(),
+  /** Whether the zone's output was energised. */
+  output: z.boolean(),
+});
+export type Sample = z.infer<typeof Sample>;
+
+/** The `detail` of a SAMPLE event says whether the output was on, so a replica can compute duty too. */
+export const SAMPLE_DETAIL = { on: 'on', off: 'off' } as const;
+
+/** The SAMPLE event the agent logs for a stored sample (without its seq, which the log gives). */
+export function sampleEvent(s: Sample): Omit<EventEntry, 'seq'> {
+  return {
+    ts: s.ts,
+    source: 'sampler',
+    zone: s.zone,
+    event: 'SAMPLE',
+    room_c: s.room_c,
+    pipe_c: s.pipe_c,
+    outdoor_c: s.outdoor_c,
+    duration_s: null,
+    detail: s.output ? SAMPLE_DETAIL.on : SAMPLE_DETAIL.off,
+  };
+}
+
+/**
+ * The sample a SAMPLE event carries; null for any other event, and for a SAMPLE event without a
+ * zone or whose detail is neither 'on' nor 'off' (not one sampleEvent wrote).
+ */
+export function sampleFromEvent(e: EventEntry): Sample | null {
+  if (e.event !== 'SAMPLE' || e.zone === null) return null;
+  if (e.detail !== SAMPLE_DETAIL.on && e.detail !== SAMPLE_DETAIL.off) return null;
+  return { zone: e.zone, ts: e.ts, room_c: e.room_c, pipe_c: e.pipe_c, outdoor_c: e.outdoor_c, output: e.detail === SAMPLE_DETAIL.on };
+}
+
+/** What a batch of samples adds to one rollup bucket; `row` binds to rollupUpsertSql's parameters. */
+export interface RollupDelta {
+  table: RollupTable;
+  row: {
+    zone: string;
+    bucket: number;
+    n: number;
+    on_n: number;
+    room_n: number;
+    room_sum: number;
+    room_min: number | null;
+    room_max: number | null;
+    pipe_n: number;
+    pipe_sum: number;
+    pipe_min: number | null;
+    pipe_max: number | null;
+    outdoor_n: number;
+    outdoor_sum: number;
+    outdoor_min: number | null;
+    outdoor_max: number | null;
+  };
+}
+
+function emptyDelta(table: RollupTable, zone: string, bucket: number): RollupDelta {
+  return {
+    table,
+    row: {
+      zone,
+      bucket,
+      n: 0,
+      on_n: 0,
+      room_n: 0,
+      room_sum: 0,
+      room_min: null,
+      room_max: null,
+      pipe_n: 0,
+      pipe_sum: 0,
+      pipe_min: null,
+      pipe_max: null,
+      outdoor_n: 0,
+      outdoor_sum: 0,
+      outdoor_min: null,
+      outdoor_max: null,
+    },
+  };
+}
+
+function addToDelta(delta: RollupDelta, s: Sample): void {
+  const r = delta.row;
+  r.n += 1;
+  if (s.output) r.on_n += 1;
+  if (s.room_c !== null) {
+    r.room_n += 1;
+    r.room_sum += s.room_c;
+    r.room_min = r.room_min === null ? s.room_c : Math.min(r.room_min, s.room_c);
+    r.room_max = r.room_max === null ? s.room_c : Math.max(r.room_max, s.room_c);
+  }
+  if (s.pipe_c !== null) {
+    r.pipe_n += 1;
+    r.pipe_sum += s.pipe_c;
+    r.pipe_min = r.pipe_min === null ? s.pipe_c : Math.min(r.pipe_min, s.pipe_c);
+    r.pipe_max = r.pipe_max === null ? s.pipe_c : Math.max(r.pipe_max, s.pipe_c);
+  }
+  if (s.outdoor_c !== null) {
+    r.outdoor_n += 1;
+    r.outdoor_sum += s.outdoor_c;
+    r.outdoor_min = r.outdoor_min === null ? s.outdoor_c : Math.min(r.outdoor_min, s.outdoor_c);
+    r.outdoor_max = r.outdoor_max === null ? s.outdoor_c : Math.max(r.outdoor_max, s.outdoor_c);
+  }
+}
+
+/**
+ * Sums samples per rollup bucket of every tier, so a batch costs one upsert per bucket and tier
+ * rather than one per sample.
+ */
+export function rollupDeltas(samples: readonly Sample[]): RollupDelta[] {
+  const buckets = new Map<string, RollupDelta>();
+  for (const s of samples) {
+    for (const tier of ROLLUP_TIERS) {
+      const bucket = Math.floor(s.ts / tier.ms) * tier.ms;
+      const key = `${tier.table}\u0000${s.zone}\u0000${bucket}`;
+      let delta = buckets.get(key);
+      if (delta === undefined) {
+        delta = emptyDelta(tier.table, s.zone, bucket);
+        buckets.set(key, delta);
+      }
+      addToDelta(delta, s);
+    }
+  }
+  return [...buckets.values()];
+}
+
+/** The upsert that adds a RollupDelta's row (named parameters) to its bucket in `table`. */
+export function rollupUpsertSql(table: RollupTable): string {
+  const cols = (c: string) => [`${c}_n`, `${c}_sum`, `${c}_min`, `${c}_max`];
+  const columns = ['zone', 'bucket', 'n', 'on_n', ...cols('room'), ...cols('pipe'), ...cols('outdoor')];
+  const merge = (c: string) => [
+    `${c}_n = ${c}_n + excluded.${c}_n`,
+    `${c}_sum = ${c}_sum + excluded.${c}_sum`,
+    // SQLite's two-argument min/max return NULL if either is NULL; a missing reading must not erase one.
+    `${c}_min = min(coalesce(${c}_min, excluded.${c}_min), coalesce(excluded.${c}_min, ${c}_min))`,
+    `${c}_max = max(coalesce(${c}_max, excluded.${c}_max), coalesce(excluded.${c}_max, ${c}_max))`,
+  ];
+  return `INSERT INTO ${table} (${columns.join(', ')})
+    VALUES (${columns.map((c) => `@${c}`).join(', ')})
+    ON CONFLICT (zone, bucket) DO UPDATE SET
+      n = n + excluded.n, on_n = on_n + excluded.on_n,
+      ${[...merge('room'), ...merge('pipe'), ...merge('outdoor')].join(',\n      ')}`;
+}
+
+const INSERT_SAMPLE_SQL = `INSERT INTO samples (zone, ts, room_c, pipe_c, outdoor_c, output)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+
+/**
+ * The samples table and its rollup tiers on one database (created by SAMPLES_SCHEMA_SQL): how
+ * both the agent's store and the relay's replica write samples and answer history queries.
+ * Statements are prepared once per instance.
+ */
+export class SampleLog {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /**
+   * Stores samples (already validated) and adds them to every rollup tier, all or nothing (a
+   * savepoint inside the caller's transaction). A sample for a zone and instant already stored
+   * is ignored, so it is never counted twice. Returns the samples stored, in input order.
+   */
+  record(samples: readonly Sample[]): Sample[] {
+    if (samples.length === 0) return [];
+    return this.db.transaction(() => {
+      const insert = this.stmt(INSERT_SAMPLE_SQL);
+      const stored = samples.filter((s) => insert.run(s.zone, s.ts, s.room_c, s.pipe_c, s.outdoor_c, s.output ? 1 : 0).changes > 0);
+      for (const delta of rollupDeltas(stored)) this.stmt(rollupUpsertSql(delta.table)).run(delta.row);
+      return stored;
+    })();
+  }
+
+  /**
+   * A zone's history over [from, to) in at most `points` points (1 to MAX_HISTORY_POINTS),
+   * oldest first, averaged in SQL from the coarsest rollup tier that fits one point. A point's
+   * ts is the start of its bucket (the first is clamped to `from`); buckets with no samples are
+   * left out; duty is the fraction of samples with the output on.
+   */
+  history(zone: ZoneName, from: number, to: number, points: number): HistoryPoint[] {
+    requireWholeNumber('points', points, 1, MAX_HISTORY_POINTS);
+    requireWholeNumber('from', from, 0, Number.MAX_SAFE_INTEGER);
+    requireWholeNumber('to', to, 0, Number.MAX_SAFE_INTEGER);
+    if (from >= to) return [];
+    const plan = planHistory(from, to, points);
+    const { sql, params } = historySql(zone, plan, historySegments(from, to, plan));
+    return historyPoints(this.stmt(sql).all(...params) as HistoryRow[], plan, from);
+  }
+}
