@@ -2,12 +2,15 @@ import { parseArgs } from 'node:util';
 import { formatTable, writeJson, type BenchRow } from './table.js';
 import { benchCodec } from './codec.js';
 import { benchEngine, benchAgentIdle } from './agent.js';
+import { benchCatchUp, benchLag } from './sync.js';
 
 /** Each suite measures its figures beside a floor taken in the same run. */
 const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
   codec: benchCodec,
   engine: benchEngine,
   'agent-idle': () => benchAgentIdle(),
+  'sync-catch-up': benchCatchUp,
+  'sync-lag': () => benchLag(),
 };
 
 const { values } = parseArgs({

@@ -382,7 +382,8 @@ export class Agent implements AgentFacade, OutboxSource {
     const minute = Math.floor(now.wall / SAMPLE_EVERY_MS);
     if (minute === this.lastSampleMinute) return;
     this.lastSampleMinute = minute;
-    const ts = minute * SAMPLE_EVERY_MS;
+    // Stamped when read, not rounded to the minute, so a sample's age on the relay is its true lag.
+    const ts = now.wall;
     const outdoor = celsius(this.readings.outdoor);
     const samples = this.config.zones.map((z) => {
       const r = this.readings.zones.get(z.name);

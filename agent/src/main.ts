@@ -128,7 +128,7 @@ async function buildHardware(): Promise<Hardware> {
     relays: house.relays,
     inputs: house.inputs,
     sensors: house.sensors,
-    clock: house.clock,
+    clock: { now: () => house.clock.now() + driver.pendingMs(), monotonic: () => house.clock.monotonic() + driver.pendingMs() },
     simulator: {
       inject(spec) {
         const parsed = SimFault.safeParse(spec);

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
-  Celsius,
   Command,
   CommandBody,
   CommandId,
@@ -9,55 +8,37 @@ import {
   CommandResult,
   EpochMs,
   EventEntry,
-  EventKind,
-  MAX_EVENTS_PER_FRAME,
   Preset,
   WeeklySchedule,
   ZoneName,
   parseUnknown,
   type HistoryPoint,
 } from '@boiler/shared';
+import {
+  EVENT_COLUMNS,
+  INSERT_EVENT_SQL,
+  MAX_QUERY_EVENTS,
+  Sample,
+  SampleLog,
+  eventParams,
+  eventQuerySql,
+  requireWholeNumber as checkInt,
+  sampleEvent,
+  type EventQuery,
+} from '@boiler/service';
 import { CorruptRecordError, DuplicateCommandError, StoreError } from './errors.js';
-import { MAX_HISTORY_POINTS, ROLLUP_TIERS, historySegments, historySql, planHistory } from './history.js';
 import { SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { openDatabase } from './open.js';
 
 /** How many of the newest events the agent always keeps, so the relay can ask for any gap up to this. */
 export const OUTBOX_WINDOW = 10_000;
 
-/** The most events one queryEvents call returns. */
-export const MAX_QUERY_EVENTS = MAX_EVENTS_PER_FRAME;
+// What the relay's replica shares with this store: the same event queries and samples.
+export { MAX_QUERY_EVENTS, SAMPLE_DETAIL, Sample, type EventQuery } from '@boiler/service';
 
 /** An event before the store gives it its seq. */
 export const NewEvent = EventEntry.omit({ seq: true });
 export type NewEvent = z.infer<typeof NewEvent>;
-
-/** One reading of a zone, taken by the sampler (typically once a minute). */
-export const Sample = z.strictObject({
-  zone: ZoneName,
-  ts: EpochMs,
-  room_c: Celsius.nullable(),
-  pipe_c: Celsius.nullable(),
-  outdoor_c: Celsius.nullable(),
-  /** Whether the zone's output was energised. */
-  output: z.boolean(),
-});
-export type Sample = z.infer<typeof Sample>;
-
-/** The `detail` of a SAMPLE event says whether the output was on, so a replica can compute duty too. */
-export const SAMPLE_DETAIL = { on: 'on', off: 'off' } as const;
-
-/** Filters of queryEvents; from/to bound `ts` as [from, to), beforeSeq pages backwards. */
-export interface EventQuery {
-  /** A zone, or null for site-wide events only. */
-  zone?: ZoneName | null;
-  event?: EventKind | readonly EventKind[];
-  from?: number;
-  to?: number;
-  beforeSeq?: number;
-  /** 1 to MAX_QUERY_EVENTS; 100 when not given. */
-  limit?: number;
-}
 
 /** Whose engine state a runtime row holds. */
 export type RuntimeKey = 'system' | { readonly zone: ZoneName };
@@ -96,8 +77,6 @@ export interface PruneOptions {
   maxRows?: number;
 }
 
-const EVENT_COLUMNS = 'seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, duration_s, detail';
-
 const StoredCommandRow = z.strictObject({
   id: CommandId,
   param_hash: z.string(),
@@ -115,24 +94,6 @@ const AuditInput = z.strictObject({
   action: z.string().min(1).max(100),
   detail: z.string().max(2000).nullable(),
 });
-
-interface HistoryRow {
-  k: number;
-  n: number;
-  on_n: number;
-  room_n: number;
-  room_sum: number;
-  pipe_n: number;
-  pipe_sum: number;
-  outdoor_n: number;
-  outdoor_sum: number;
-}
-
-function checkInt(name: string, value: number, min: number, max: number): void {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
-  }
-}
 
 /** Parses JSON stored by this store, refusing anything its schema does not accept. */
 function parseStored<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
@@ -159,12 +120,14 @@ function runtimeParts(key: RuntimeKey): { scope: 'zone' | 'system'; zone: string
  */
 export class AgentStore {
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly samples: SampleLog;
 
   constructor(private readonly db: Database.Database) {
     const version = schemaVersion(db);
     if (version !== SCHEMA_VERSION) {
       throw new StoreError(`database is at schema version ${version}, this store needs ${SCHEMA_VERSION}; open it with AgentStore.open`);
     }
+    this.samples = new SampleLog(db);
   }
 
   /** Opens the file with the agent's pragmas, brings its schema up to date and wraps it. */
@@ -202,16 +165,13 @@ export class AgentStore {
 
   private appendValid(rows: readonly NewEvent[]): EventEntry[] {
     if (rows.length === 0) return [];
-    const insert = this.stmt(
-      `INSERT INTO events (${EVENT_COLUMNS}) VALUES
-        (@seq, @ts, @source, @zone, @event, @room_c, @pipe_c, @outdoor_c, @duration_s, @detail)`,
-    );
+    const insert = this.stmt(INSERT_EVENT_SQL);
     let seq = this.lastSeq();
     const out: EventEntry[] = [];
     for (const row of rows) {
       seq += 1;
       const entry: EventEntry = { seq, ...row };
-      insert.run(entry);
+      insert.run(...eventParams(entry));
       out.push(entry);
     }
     this.stmt(`UPDATE meta SET value = ? WHERE key = 'last_event_seq'`).run(seq);
@@ -240,39 +200,8 @@ export class AgentStore {
 
   /** Events matching every given filter, newest first. */
   queryEvents(query: EventQuery = {}): EventEntry[] {
-    const limit = query.limit ?? 100;
-    checkInt('limit', limit, 1, MAX_QUERY_EVENTS);
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (query.zone === null) where.push('zone IS NULL');
-    else if (query.zone !== undefined) {
-      where.push('zone = ?');
-      params.push(query.zone);
-    }
-    if (query.event !== undefined) {
-      const kinds: readonly EventKind[] = typeof query.event === 'string' ? [query.event] : query.event;
-      if (kinds.length === 0) return [];
-      for (const k of kinds) parseUnknown(EventKind, k, 'event kind');
-      where.push(`event IN (${kinds.map(() => '?').join(', ')})`);
-      params.push(...kinds);
-    }
-    if (query.from !== undefined) {
-      where.push('ts >= ?');
-      params.push(query.from);
-    }
-    if (query.to !== undefined) {
-      where.push('ts < ?');
-      params.push(query.to);
-    }
-    if (query.beforeSeq !== undefined) {
-      where.push('seq < ?');
-      params.push(query.beforeSeq);
-    }
-    const sql =
-      `SELECT ${EVENT_COLUMNS} FROM events` +
-      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-      ' ORDER BY seq DESC LIMIT ?';
-    return this.stmt(sql).all(...params, limit) as EventEntry[];
+    const q = eventQuerySql(query);
+    return q === null ? [] : (this.stmt(q.sql).all(...q.params) as EventEntry[]);
   }
 
   /**
@@ -312,41 +241,7 @@ export class AgentStore {
    */
   recordSamples(samples: readonly Sample[]): EventEntry[] {
     const parsed = samples.map((s, i) => parseUnknown(Sample, s, `sample ${i}`));
-    return this.transaction(() => {
-      const insert = this.stmt(
-        `INSERT INTO samples (zone, ts, room_c, pipe_c, outdoor_c, output)
-         VALUES (@zone, @ts, @room_c, @pipe_c, @outdoor_c, @output) ON CONFLICT DO NOTHING`,
-      );
-      // Samples of one bucket are summed here first, so a batch costs one upsert per bucket and tier.
-      const buckets = new Map<string, RollupDelta>();
-      const events: NewEvent[] = [];
-      for (const s of parsed) {
-        if (insert.run({ ...s, output: s.output ? 1 : 0 }).changes === 0) continue;
-        for (const tier of ROLLUP_TIERS) {
-          const bucket = Math.floor(s.ts / tier.ms) * tier.ms;
-          const key = `${tier.table}\u0000${s.zone}\u0000${bucket}`;
-          let delta = buckets.get(key);
-          if (delta === undefined) {
-            delta = emptyDelta(tier.table, s.zone, bucket);
-            buckets.set(key, delta);
-          }
-          addToDelta(delta, s);
-        }
-        events.push({
-          ts: s.ts,
-          source: 'sampler',
-          zone: s.zone,
-          event: 'SAMPLE',
-          room_c: s.room_c,
-          pipe_c: s.pipe_c,
-          outdoor_c: s.outdoor_c,
-          duration_s: null,
-          detail: s.output ? SAMPLE_DETAIL.on : SAMPLE_DETAIL.off,
-        });
-      }
-      for (const delta of buckets.values()) this.stmt(ROLLUP_UPSERT_SQL[delta.table]).run(delta.row);
-      return this.appendValid(events);
-    });
+    return this.transaction(() => this.appendValid(this.samples.record(parsed).map(sampleEvent)));
   }
 
   /**
@@ -356,20 +251,7 @@ export class AgentStore {
    * left out; duty is the fraction of samples with the output on.
    */
   history(zone: ZoneName, from: number, to: number, points: number): HistoryPoint[] {
-    checkInt('points', points, 1, MAX_HISTORY_POINTS);
-    checkInt('from', from, 0, Number.MAX_SAFE_INTEGER);
-    checkInt('to', to, 0, Number.MAX_SAFE_INTEGER);
-    if (from >= to) return [];
-    const plan = planHistory(from, to, points);
-    const { sql, params } = historySql(zone, plan, historySegments(from, to, plan));
-    const rows = this.stmt(sql).all(...params) as HistoryRow[];
-    return rows.map((r) => ({
-      ts: Math.max(from, plan.origin + r.k * plan.width),
-      room_c: r.room_n > 0 ? r.room_sum / r.room_n : null,
-      pipe_c: r.pipe_n > 0 ? r.pipe_sum / r.pipe_n : null,
-      outdoor_c: r.outdoor_n > 0 ? r.outdoor_sum / r.outdoor_n : null,
-      duty: r.n > 0 ? r.on_n / r.n : null,
-    }));
+    return this.samples.history(zone, from, to, points);
   }
 
   // ---- engine runtime state -----------------------------------------------------------
@@ -570,101 +452,6 @@ export class AgentStore {
     this.db.close();
   }
 }
-
-type RollupTable = (typeof ROLLUP_TIERS)[number]['table'];
-
-/** What a batch of samples adds to one rollup bucket; `row` binds to rollupUpsertSql's parameters. */
-interface RollupDelta {
-  table: RollupTable;
-  row: {
-    zone: string;
-    bucket: number;
-    n: number;
-    on_n: number;
-    room_n: number;
-    room_sum: number;
-    room_min: number | null;
-    room_max: number | null;
-    pipe_n: number;
-    pipe_sum: number;
-    pipe_min: number | null;
-    pipe_max: number | null;
-    outdoor_n: number;
-    outdoor_sum: number;
-    outdoor_min: number | null;
-    outdoor_max: number | null;
-  };
-}
-
-function emptyDelta(table: RollupTable, zone: string, bucket: number): RollupDelta {
-  return {
-    table,
-    row: {
-      zone,
-      bucket,
-      n: 0,
-      on_n: 0,
-      room_n: 0,
-      room_sum: 0,
-      room_min: null,
-      room_max: null,
-      pipe_n: 0,
-      pipe_sum: 0,
-      pipe_min: null,
-      pipe_max: null,
-      outdoor_n: 0,
-      outdoor_sum: 0,
-      outdoor_min: null,
-      outdoor_max: null,
-    },
-  };
-}
-
-function addToDelta(delta: RollupDelta, s: Sample): void {
-  const r = delta.row;
-  r.n += 1;
-  if (s.output) r.on_n += 1;
-  if (s.room_c !== null) {
-    r.room_n += 1;
-    r.room_sum += s.room_c;
-    r.room_min = r.room_min === null ? s.room_c : Math.min(r.room_min, s.room_c);
-    r.room_max = r.room_max === null ? s.room_c : Math.max(r.room_max, s.room_c);
-  }
-  if (s.pipe_c !== null) {
-    r.pipe_n += 1;
-    r.pipe_sum += s.pipe_c;
-    r.pipe_min = r.pipe_min === null ? s.pipe_c : Math.min(r.pipe_min, s.pipe_c);
-    r.pipe_max = r.pipe_max === null ? s.pipe_c : Math.max(r.pipe_max, s.pipe_c);
-  }
-  if (s.outdoor_c !== null) {
-    r.outdoor_n += 1;
-    r.outdoor_sum += s.outdoor_c;
-    r.outdoor_min = r.outdoor_min === null ? s.outdoor_c : Math.min(r.outdoor_min, s.outdoor_c);
-    r.outdoor_max = r.outdoor_max === null ? s.outdoor_c : Math.max(r.outdoor_max, s.outdoor_c);
-  }
-}
-
-function rollupUpsertSql(table: RollupTable): string {
-  const cols = (c: string) => [`${c}_n`, `${c}_sum`, `${c}_min`, `${c}_max`];
-  const columns = ['zone', 'bucket', 'n', 'on_n', ...cols('room'), ...cols('pipe'), ...cols('outdoor')];
-  const merge = (c: string) => [
-    `${c}_n = ${c}_n + excluded.${c}_n`,
-    `${c}_sum = ${c}_sum + excluded.${c}_sum`,
-    // SQLite's two-argument min/max return NULL if either is NULL; a missing reading must not erase one.
-    `${c}_min = min(coalesce(${c}_min, excluded.${c}_min), coalesce(excluded.${c}_min, ${c}_min))`,
-    `${c}_max = max(coalesce(${c}_max, excluded.${c}_max), coalesce(excluded.${c}_max, ${c}_max))`,
-  ];
-  return `INSERT INTO ${table} (${columns.join(', ')})
-    VALUES (${columns.map((c) => `@${c}`).join(', ')})
-    ON CONFLICT (zone, bucket) DO UPDATE SET
-      n = n + excluded.n, on_n = on_n + excluded.on_n,
-      ${[...merge('room'), ...merge('pipe'), ...merge('outdoor')].join(',\n      ')}`;
-}
-
-const ROLLUP_UPSERT_SQL = Object.fromEntries(ROLLUP_TIERS.map((t) => [t.table, rollupUpsertSql(t.table)])) as Record<
-  RollupTable,
-  string
->;
 
 const ScheduleTargetSchema = z.union([ZoneName, z.literal('default')]);
 

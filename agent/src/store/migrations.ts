@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { EVENTS_SCHEMA_SQL, SAMPLES_SCHEMA_SQL } from '@boiler/service';
 import { MigrationError, SchemaTooNewError } from './errors.js';
 
 /** One step of the schema; `up` runs inside its own transaction together with the user_version bump. */
@@ -7,27 +8,12 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-/** Columns shared by every rollup tier: sums and counts (nulls not counted) plus min and max. */
-function rollupTable(name: string): string {
-  const reading = (col: string) =>
-    `${col}_n INTEGER NOT NULL, ${col}_sum REAL NOT NULL, ${col}_min REAL, ${col}_max REAL,`;
-  return `CREATE TABLE ${name} (
-    zone TEXT NOT NULL,
-    bucket INTEGER NOT NULL,
-    n INTEGER NOT NULL,
-    on_n INTEGER NOT NULL,
-    ${reading('room')}
-    ${reading('pipe')}
-    ${reading('outdoor')}
-    PRIMARY KEY (zone, bucket)
-  ) STRICT, WITHOUT ROWID`;
-}
-
 /**
  * The schema, in order; index i takes user_version i to i + 1. Never edit a shipped entry:
- * add a new one. Enumerations (event kinds, sources) are checked by zod on the way in rather
- * than by SQL CHECKs, so that a new kind in shared/ does not need a rebuild of a table holding
- * millions of rows on an SD card.
+ * add a new one. The events, samples and rollup tables come from @boiler/service, which the
+ * relay's replica runs too, so both answer the same queries. Enumerations (event kinds, sources)
+ * are checked by zod on the way in rather than by SQL CHECKs, so that a new kind in shared/ does
+ * not need a rebuild of a table holding millions of rows on an SD card.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -37,42 +23,13 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
         -- The highest seq ever handed out; pruning never lowers it, so a seq is never reused.
         INSERT INTO meta (key, value) VALUES ('last_event_seq', 0);
-        CREATE TABLE events (
-          seq INTEGER PRIMARY KEY CHECK (seq >= 1),
-          ts INTEGER NOT NULL CHECK (ts >= 0),
-          source TEXT NOT NULL,
-          zone TEXT,
-          event TEXT NOT NULL,
-          room_c REAL,
-          pipe_c REAL,
-          outdoor_c REAL,
-          duration_s INTEGER CHECK (duration_s >= 0),
-          detail TEXT
-        ) STRICT;
-        CREATE INDEX events_ts ON events (ts);
-        CREATE INDEX events_zone_seq ON events (zone, seq);
-        CREATE INDEX events_event_seq ON events (event, seq);
-        CREATE INDEX events_zone_event_seq ON events (zone, event, seq);
-      `);
+${EVENTS_SCHEMA_SQL}`);
     },
   },
   {
     name: 'samples and rollups',
     up(db) {
-      db.exec(`
-        CREATE TABLE samples (
-          zone TEXT NOT NULL,
-          ts INTEGER NOT NULL CHECK (ts >= 0),
-          room_c REAL,
-          pipe_c REAL,
-          outdoor_c REAL,
-          output INTEGER NOT NULL CHECK (output IN (0, 1)),
-          PRIMARY KEY (zone, ts)
-        ) STRICT, WITHOUT ROWID;
-        ${rollupTable('samples_15m')};
-        ${rollupTable('samples_1h')};
-        ${rollupTable('samples_1d')};
-      `);
+      db.exec(SAMPLES_SCHEMA_SQL);
     },
   },
   {

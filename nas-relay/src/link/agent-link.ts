@@ -25,6 +25,8 @@ export interface ReplicaSink {
    */
   applyEvents(events: readonly EventEntry[], options?: { allowGap?: boolean }): number;
   applyZones(zones: readonly ZoneState[]): void;
+  /** Replaces every zone (a full-sync snapshot), so a zone removed from the agent goes here too. */
+  replaceZones(zones: readonly ZoneState[]): void;
   applySystem(system: SystemState): void;
   /** Marks everything up to seq as applied (the end of a full sync whose older events are gone). */
   advanceTo(seq: number): void;
@@ -63,6 +65,8 @@ export interface LinkClientStats {
   digestMismatches: number;
   eventsApplied: number;
   lastConnectedAt: number | null;
+  /** The agent's last heartbeat: its newest seq and whether the replica's state digest matched. */
+  lastHeartbeat: { last_seq: number; digest_match: boolean; at: number } | null;
 }
 
 export interface LinkListener {
@@ -92,6 +96,7 @@ export class AgentLink {
     digestMismatches: 0,
     eventsApplied: 0,
     lastConnectedAt: null,
+    lastHeartbeat: null,
   };
   private ws: WebSocket | undefined;
   private open = false;
@@ -101,7 +106,7 @@ export class AgentLink {
   private deadTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private highestSeen = 0;
-  private catchUp: { to: number; progressAt: number; applied: number } | null = null;
+  private catchUp: { to: number; progressAt: number; applied: number; from: number; startedAt: number } | null = null;
   private syncing: { target: number } | null = null;
   private readonly options: LinkClientOptions;
   private readonly listeners = new Set<LinkListener>();
@@ -265,6 +270,7 @@ export class AgentLink {
       case 'heartbeat': {
         this.highestSeen = Math.max(this.highestSeen, m.payload.last_seq);
         const applied = this.replica.appliedSeq();
+        this.stats.lastHeartbeat = { last_seq: m.payload.last_seq, digest_match: m.payload.digest === this.replica.digest(), at: Date.now() };
         if (applied < m.payload.last_seq) this.maybeCatchUp();
         else if (this.catchUp === null && this.syncing === null && m.payload.digest !== this.replica.digest()) {
           this.stats.digestMismatches++;
@@ -320,7 +326,7 @@ export class AgentLink {
       this.stats.fullSyncs++;
       this.syncing = { target: snapshot.last_seq };
       this.highestSeen = Math.max(this.highestSeen, snapshot.last_seq);
-      this.replica.applyZones(snapshot.zones);
+      this.replica.replaceZones(snapshot.zones);
       this.replica.applySystem(snapshot.system);
       for (const l of this.listeners) {
         l.zones?.(snapshot.zones);
@@ -329,6 +335,7 @@ export class AgentLink {
     }
     if (this.syncing === null) return; // a page of a sync that a reconnect interrupted
     if (events.length > 0) this.apply(events, true);
+    this.log.debug({ page: m.payload.page, applied: this.replica.appliedSeq(), target: this.syncing.target }, 'sync page applied');
     if (done) {
       this.replica.advanceTo(this.syncing.target);
       this.syncing = null;
@@ -358,7 +365,11 @@ export class AgentLink {
     if (!this.open || this.syncing !== null) return;
     const applied = this.replica.appliedSeq();
     if (this.catchUp !== null) {
-      if (applied >= this.catchUp.to) this.catchUp = null;
+      if (applied >= this.catchUp.to) {
+        const ms = performance.now() - this.catchUp.startedAt;
+        this.log.info({ events: applied - this.catchUp.from, ms: Math.round(ms * 100) / 100, applied }, 'caught up');
+        this.catchUp = null;
+      }
       else if (applied > this.catchUp.applied) {
         this.catchUp.applied = applied;
         this.catchUp.progressAt = Date.now();
@@ -366,7 +377,7 @@ export class AgentLink {
       } else if (Date.now() - this.catchUp.progressAt < this.options.catchUpStallMs) return;
     }
     if (this.highestSeen <= applied) return;
-    this.catchUp = { to: this.highestSeen, progressAt: Date.now(), applied };
+    this.catchUp = { to: this.highestSeen, progressAt: Date.now(), applied, from: applied, startedAt: performance.now() };
     this.stats.rangeRequests++;
     this.send('range_request', { after_seq: applied, to_seq: this.highestSeen });
   }

@@ -75,6 +75,16 @@ export class SimDriver {
     return this.handle !== null;
   }
 
+  /**
+   * Simulated ms that have passed in real time since the house was last advanced. Timestamps
+   * read between two driver ticks add this, so at SIM_SPEED 1 the agent's clock is real time
+   * rather than a clock that stands still for a tick and then jumps.
+   */
+  pendingMs(): number {
+    if (this.handle === null) return 0;
+    return Math.min(Math.max(0, this.realNow() - this.lastReal), this.maxRealGapMs) * this.speed;
+  }
+
   private tick(): void {
     const now = this.realNow();
     const gap = Math.min(Math.max(0, now - this.lastReal), this.maxRealGapMs);

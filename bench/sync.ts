@@ -1,0 +1,133 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { EVENTS_SCHEMA_SQL } from '@boiler/service';
+import { startAgent, command, postCommand, type AgentUnderTest } from '../test/support/agent-process.js';
+import { startRelay, type RelayUnderTest } from '../test/support/relay-process.js';
+import { seedSamples } from '../test/support/seed.js';
+import { TEST_API_KEY } from '../test/support/agent-process.js';
+import type { BenchRow } from './table.js';
+
+const root = join(import.meta.dirname, '..');
+
+/** The floor: the same rows inserted raw into a fresh file in one transaction, with the replica's pragmas. */
+function rawInsertMs(rows: Record<string, unknown>[]): number {
+  const dir = mkdtempSync(join(tmpdir(), 'boiler-bench-raw-'));
+  try {
+    const db = new Database(join(dir, 'raw.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(EVENTS_SCHEMA_SQL);
+    const insert = db.prepare(
+      'INSERT INTO events (seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, duration_s, detail) VALUES (@seq, @ts, @source, @zone, @event, @room_c, @pipe_c, @outdoor_c, @duration_s, @detail)',
+    );
+    const t0 = performance.now();
+    db.transaction(() => {
+      for (const r of rows) insert.run(r);
+    })();
+    const ms = performance.now() - t0;
+    db.close();
+    return ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Catch-up of 10,000 events queued while the relay was away, against a raw insert of the same rows. */
+export async function benchCatchUp(): Promise<BenchRow[]> {
+  let agent: AgentUnderTest | undefined;
+  let relay: RelayUnderTest | undefined;
+  try {
+    agent = await startAgent({ env: { SIM_SPEED: '1' } });
+    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LOG_LEVEL: 'info' } });
+    await relay.proc.waitForLog((l) => l.msg === 'agent link open');
+    const dir = relay.dir;
+    await relay.stop();
+    // Just inside the outbox window (the newest 10,000), with the few live events logged meanwhile.
+    const seeded = seedSamples(agent.dbPath, 9_980);
+    const db = new Database(agent.dbPath, { readonly: true });
+    const rows = db.prepare('SELECT * FROM events WHERE seq BETWEEN ? AND ?').all(seeded.first, seeded.last) as Record<string, unknown>[];
+    db.close();
+    const floor = rawInsertMs(rows);
+    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { dir, env: { LOG_LEVEL: 'info' } });
+    const done = await relay.proc.waitForLog((l) => l.msg === 'caught up' && Number(l.events) >= 9_980, 60_000);
+    const ms = Number(done.ms);
+    return [
+      {
+        suite: 'sync',
+        name: `catch-up of ${String(done.events)} queued events, applied`,
+        value: ms,
+        unit: 'ms',
+        floor: { name: 'raw 1-tx insert ms', value: floor },
+        target: { text: '≤ 2x the raw insert', met: ms <= 2 * floor },
+      },
+    ];
+  } finally {
+    await relay?.stop();
+    await agent?.stop();
+    relay?.cleanup();
+    agent?.cleanup();
+  }
+}
+
+interface LagSnapshot {
+  count: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+/**
+ * Replica lag on loopback at real time (SIM_SPEED 1): zones switched on and off by commands as
+ * fast as they are answered (minimum times zeroed in a copy of the zones file), and a minute
+ * of samples, each event's agent timestamp against its apply time on the relay.
+ */
+export async function benchLag(seconds = 65, batchInterval = 2): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'boiler-bench-lag-'));
+  const zones = JSON.parse(readFileSync(join(root, 'agent', 'zones.json'), 'utf8')) as { zones: Record<string, unknown>[] };
+  for (const z of zones.zones) {
+    z.min_on_s = 0;
+    z.min_off_s = 0;
+  }
+  const zonesFile = join(dir, 'zones.json');
+  writeFileSync(zonesFile, JSON.stringify(zones));
+  let agent: AgentUnderTest | undefined;
+  let relay: RelayUnderTest | undefined;
+  try {
+    agent = await startAgent({ env: { SIM_SPEED: '1', ZONES_FILE: zonesFile, BATCH_INTERVAL: String(batchInterval), API_RATE_LIMIT: '10000' } });
+    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`);
+    await new Promise((r) => setTimeout(r, 1000));
+    const end = performance.now() + seconds * 1000;
+    let i = 0;
+    while (performance.now() < end) {
+      const zone = `Z${(i % 4) + 1}`;
+      const mode = Math.floor(i / 4) % 2 === 0 ? 'ON' : 'OFF';
+      await postCommand(agent.url, command({ type: 'zone_mode', zone, mode }));
+      i++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const res = await fetch(`${relay.url}/api/link`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+    const view = (await res.json()) as { lag_by_kind: { urgent: LagSnapshot; sample: LagSnapshot } };
+    const u = view.lag_by_kind.urgent;
+    const s = view.lag_by_kind.sample;
+    const sampleTarget = batchInterval * 1000 + 50;
+    return [
+      { suite: 'sync', name: `replica lag ON/OFF + command events p50 (n=${u.count})`, value: u.p50Ms ?? NaN, unit: 'ms' },
+      { suite: 'sync', name: `replica lag ON/OFF + command events p99 (n=${u.count})`, value: u.p99Ms ?? NaN, unit: 'ms', target: { text: 'p99 < 20 ms', met: (u.p99Ms ?? Infinity) < 20 } },
+      { suite: 'sync', name: `replica lag samples p50 (n=${s.count})`, value: s.p50Ms ?? NaN, unit: 'ms' },
+      {
+        suite: 'sync',
+        name: `replica lag samples p99 (n=${s.count})`,
+        value: s.p99Ms ?? NaN,
+        unit: 'ms',
+        target: { text: `≤ BATCH_INTERVAL + 50 ms (${sampleTarget} ms)`, met: (s.p99Ms ?? Infinity) <= sampleTarget },
+      },
+    ];
+  } finally {
+    await relay?.stop();
+    await agent?.stop();
+    relay?.cleanup();
+    agent?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

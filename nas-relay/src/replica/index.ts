@@ -1,0 +1,13 @@
+export * from './replica.js';
+export * from './errors.js';
+export * from './lag.js';
+export {
+  REPLICA_MIGRATIONS,
+  REPLICA_SCHEMA_VERSION,
+  REPLICA_BUSY_TIMEOUT_MS,
+  REPLICA_SYNCHRONOUS,
+  migrateReplica,
+  openReplicaDatabase,
+  replicaSchemaVersion,
+  type ReplicaMigration,
+} from './migrations.js';

@@ -1,0 +1,97 @@
+// `npm start`: the whole system on one machine — the agent on its house simulator and the relay
+// on loopback — with a local API key and link secret made on first run. Ctrl-C stops both.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const root = join(import.meta.dirname, '..');
+const dataDir = process.env.BOILER_DATA_DIR ?? join(root, 'data');
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+interface LocalSecrets {
+  api_key: string;
+  shared_secret: string;
+}
+const secretsFile = join(dataDir, 'local-secrets.json');
+let secrets: LocalSecrets;
+if (existsSync(secretsFile)) {
+  secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as LocalSecrets;
+} else {
+  secrets = { api_key: randomBytes(24).toString('base64url'), shared_secret: randomBytes(32).toString('base64url') };
+  writeFileSync(secretsFile, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+}
+
+const agentPort = process.env.WS_PORT ?? '8001';
+const relayPort = process.env.HTTP_PORT ?? '8000';
+const common = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', API_KEY: secrets.api_key, SHARED_SECRET: secrets.shared_secret };
+
+function run(name: string, entry: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], { cwd: root, env: { ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Children log JSON lines; show warnings and the lines a person starting the system cares about.
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      const l = JSON.parse(line) as { level?: number; msg?: string };
+      if ((l.level ?? 30) >= 40 || /listening|link open|simulator running/.test(l.msg ?? '')) console.log(`[${name}] ${l.msg ?? line}`);
+    } catch {
+      console.log(`[${name}] ${line}`);
+    }
+  });
+  createInterface({ input: child.stderr! }).on('line', (line) => console.error(`[${name}] ${line}`));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[${name}] exited (${signal ?? code}); stopping the rest`);
+      stop(1);
+    }
+  });
+  return child;
+}
+
+let stopping = false;
+const children: ChildProcess[] = [];
+function stop(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping...');
+  let left = children.filter((c) => c.exitCode === null && c.signalCode === null).length;
+  if (left === 0) process.exit(code);
+  for (const c of children) {
+    c.once('exit', () => {
+      left--;
+      if (left === 0) process.exit(code);
+    });
+    c.kill('SIGTERM');
+  }
+  setTimeout(() => process.exit(code), 8000).unref();
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+children.push(
+  run('agent', 'agent/src/main.ts', {
+    HARDWARE: 'sim',
+    DB_PATH: join(dataDir, 'agent.db'),
+    WS_HOST: '127.0.0.1',
+    WS_PORT: agentPort,
+    SIM_SPEED: process.env.SIM_SPEED ?? '1',
+    TIME_ZONE: process.env.TIME_ZONE ?? 'America/Denver',
+  }),
+);
+children.push(
+  run('relay', 'nas-relay/src/main.ts', {
+    DB_PATH: join(dataDir, 'relay.db'),
+    PI_WS_URL: `ws://127.0.0.1:${agentPort}/ws`,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: relayPort,
+    ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
+  }),
+);
+
+console.log(`
+Boiler Controller is starting (agent on the house simulator, relay on loopback).
+  UI:       http://127.0.0.1:${relayPort}/
+  API key:  ${secrets.api_key}
+  (kept in ${secretsFile})
+Ctrl-C stops both.
+`);
