@@ -6,7 +6,7 @@ set -euo pipefail
 # redis-server, mosquitto: the relay's cache and the MQTT baseline in the bench;
 # docker-compose: `docker-compose config` validates the compose file offline;
 # wireguard-go, wireguard-tools, iproute2: real tunnels between network namespaces.
-PACKAGES=(libsecret-1-dev gnome-keyring dbus redis-server mosquitto iproute2)
+PACKAGES=(libsecret-1-dev gnome-keyring dbus redis-server mosquitto iproute2 openssl)
 NO_RECOMMENDS=()
 
 missing=()

@@ -128,7 +128,8 @@ async function buildHardware(): Promise<Hardware> {
     relays: house.relays,
     inputs: house.inputs,
     sensors: house.sensors,
-    clock: { now: () => house.clock.now() + driver.pendingMs(), monotonic: () => house.clock.monotonic() + driver.pendingMs() },
+    // Wall time is whole milliseconds (EpochMs); the monotonic clock may keep its fraction.
+    clock: { now: () => Math.floor(house.clock.now() + driver.pendingMs()), monotonic: () => house.clock.monotonic() + driver.pendingMs() },
     simulator: {
       inject(spec) {
         const parsed = SimFault.safeParse(spec);

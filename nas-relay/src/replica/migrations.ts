@@ -83,13 +83,15 @@ export function migrateReplica(
 export const REPLICA_BUSY_TIMEOUT_MS = 5000;
 
 /**
- * FULL, not NORMAL: the relay acks its applied seq to the agent, and an ack must not name events
- * a power cut can still take back (in WAL mode NORMAL loses the commits since the last
- * checkpoint). Either way a lost tail would be consistent (the seq and its events go together)
- * and refetched; FULL only keeps the ack truthful, at one fsync per applied batch (a page of up
- * to 2,000 events), which a catch-up of 10,000 events pays five times.
+ * NORMAL, not FULL: the replica is a copy, and in WAL mode NORMAL can only lose the last commits
+ * before a power cut, never corrupt the file, and a lost tail is consistent (each batch's events
+ * and its applied seq commit together). After such a cut the relay asks the agent again from the
+ * applied seq it still has; the agent keeps the newest 10,000 events whatever the relay acked, so
+ * an ack that a power cut took back costs a re-send, nothing more. FULL would add an fsync to
+ * every applied batch, which is most of the ON/OFF replica lag on loopback. (The command queue,
+ * whose accepted commands must survive a power cut, uses FULL on its own connection.)
  */
-export const REPLICA_SYNCHRONOUS = 'FULL';
+export const REPLICA_SYNCHRONOUS = 'NORMAL';
 
 /** Opens (creating if needed) a replica file with its pragmas set and migrations applied. */
 export function openReplicaDatabase(path: string, migrations: readonly ReplicaMigration[] = REPLICA_MIGRATIONS): Database.Database {

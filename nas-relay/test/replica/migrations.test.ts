@@ -136,13 +136,13 @@ describe('replica migrations', () => {
     expect(tables(db).has('half')).toBe(false);
   });
 
-  it('opens with WAL, busy_timeout 5000 and synchronous FULL', () => {
+  it('opens with WAL, busy_timeout 5000 and synchronous NORMAL', () => {
     const db = openReplicaDatabase(files.path());
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('busy_timeout', { simple: true })).toBe(REPLICA_BUSY_TIMEOUT_MS);
       expect(REPLICA_BUSY_TIMEOUT_MS).toBe(5000);
-      expect(db.pragma('synchronous', { simple: true })).toBe(2);
+      expect(db.pragma('synchronous', { simple: true })).toBe(1);
     } finally {
       db.close();
     }
