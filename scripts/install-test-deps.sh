@@ -7,7 +7,7 @@ set -euo pipefail
 # docker-compose: `docker-compose config` validates the compose file offline;
 # wireguard-go, wireguard-tools, iproute2: real tunnels between network namespaces.
 PACKAGES=(libsecret-1-dev gnome-keyring dbus redis-server mosquitto iproute2 openssl)
-NO_RECOMMENDS=()
+NO_RECOMMENDS=(docker-compose)
 
 missing=()
 for p in "${PACKAGES[@]}" "${NO_RECOMMENDS[@]}"; do
