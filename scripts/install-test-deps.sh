@@ -18,14 +18,16 @@ if ((${#missing[@]} > 0)); then
   SUDO=""
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   echo "install-test-deps: installing ${missing[*]}"
-  $SUDO apt-get update -qq
+  # Wait for another apt run (unattended upgrades, a parallel install) rather than failing on its lock.
+  APT_OPTS=(-o DPkg::Lock::Timeout=600)
+  $SUDO apt-get "${APT_OPTS[@]}" update -qq
   export DEBIAN_FRONTEND=noninteractive
   want=()
   for p in "${missing[@]}"; do [[ " ${NO_RECOMMENDS[*]} " == *" $p "* ]] || want+=("$p"); done
-  ((${#want[@]} > 0)) && $SUDO apt-get install -y -qq "${want[@]}"
+  ((${#want[@]} > 0)) && $SUDO apt-get "${APT_OPTS[@]}" install -y -qq "${want[@]}"
   nr=()
   for p in "${missing[@]}"; do [[ " ${NO_RECOMMENDS[*]} " == *" $p "* ]] && nr+=("$p"); done
-  ((${#nr[@]} > 0)) && $SUDO apt-get install -y -qq --no-install-recommends "${nr[@]}"
+  ((${#nr[@]} > 0)) && $SUDO apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends "${nr[@]}"
 else
   echo "install-test-deps: all Debian packages present"
 fi
