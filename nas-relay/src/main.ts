@@ -4,11 +4,16 @@ import { hostname } from 'node:os';
 import { Codec, ConfigError } from '@boiler/shared';
 import { createLogger, exitOnConfigError, loadPartConfig, nodeCompression, readSecret } from '@boiler/service';
 import { RelayEnv } from './config.js';
-import { Replica, LagWindow } from './replica/index.js';
+import { Replica } from './replica/index.js';
 import { AgentLink } from './link/agent-link.js';
+import { CommandQueue, SqliteCommandQueueStore, agentLinkTransport } from './queue/index.js';
+import { createRelayCache } from './cache/index.js';
 import { createRelayServer } from './api/server.js';
+import { LiveHub } from './api/live.js';
+import { Relay } from './relay.js';
+import { mustUseTls, loadRelayTls } from './tls/index.js';
 
-// Wiring only: read the config, open the replica, link to the agent, serve the apps.
+// Wiring only: read the config, open the parts, start them, stop them on a signal.
 
 let env: RelayEnv;
 let secret: string;
@@ -17,12 +22,14 @@ try {
   const s = readSecret(env.SHARED_SECRET, env.SHARED_SECRET_FILE);
   if (s === undefined) throw new ConfigError(['SHARED_SECRET: required (or SHARED_SECRET_FILE): the agent link is authenticated with it (unset)']);
   secret = s;
+  if ((env.TLS_CERT === undefined) !== (env.TLS_KEY === undefined)) throw new ConfigError(['TLS_CERT: TLS_CERT and TLS_KEY go together (only one is set)']);
 } catch (err) {
   exitOnConfigError(err);
 }
 
 const log = createLogger({ name: 'relay', level: env.LOG_LEVEL });
-mkdirSync(dirname(env.DB_PATH), { recursive: true });
+const dataDir = dirname(env.DB_PATH);
+mkdirSync(dataDir, { recursive: true });
 const replica = Replica.open(env.DB_PATH);
 const link = new AgentLink(replica, new Codec(nodeCompression), log.child({ component: 'link' }), {
   url: env.PI_WS_URL,
@@ -30,47 +37,63 @@ const link = new AgentLink(replica, new Codec(nodeCompression), log.child({ comp
   clientName: `relay@${hostname()}`.slice(0, 64),
   deadAfterMs: env.LINK_DEAD_AFTER * 1000,
 });
-// Replica lag by kind: ON/OFF and other events sent at once, and samples sent in batches.
-const lagByKind = { urgent: new LagWindow(), sample: new LagWindow() };
-link.listen({
-  applied(events, at) {
-    lagByKind.urgent.record(events.filter((e) => e.event !== 'SAMPLE').map((e) => e.ts), at);
-    lagByKind.sample.record(events.filter((e) => e.event === 'SAMPLE').map((e) => e.ts), at);
-  },
-});
-const server = createRelayServer({ replica, link, lagByKind }, { apiKey: env.API_KEY, uiDir: join(dirname(dirname(import.meta.dirname)), 'out', 'renderer') }, log.child({ component: 'api' }));
+const queue = new CommandQueue(
+  SqliteCommandQueueStore.open(env.DB_PATH),
+  agentLinkTransport(link),
+  { now: () => Date.now() },
+  { timeoutMs: env.COMMAND_TIMEOUT * 1000 },
+  log.child({ component: 'queue' }),
+);
+const cache = createRelayCache({ redisUrl: env.REDIS_URL, ttlSeconds: env.CACHE_TTL, log: log.child({ component: 'cache' }) });
+const relay = new Relay(replica, link, queue, cache, log.child({ component: 'relay' }));
 
-link.start();
+// Plain HTTP only on loopback; anywhere else HTTPS, with a self-signed certificate kept in the data dir when none is given.
+let tls: { cert: string; key: string } | undefined;
+if (env.TLS_CERT !== undefined || mustUseTls(env.HTTP_HOST)) {
+  const cert = await loadRelayTls({ dataDir, certFile: env.TLS_CERT, keyFile: env.TLS_KEY });
+  tls = { cert: cert.cert, key: cert.key };
+  log.info({ fingerprint: cert.fingerprint, file: cert.certFile, origin: cert.origin }, 'TLS certificate (pin this SHA-256 fingerprint in the apps)');
+  // Printed plainly too, for a person reading the console.
+  process.stderr.write(`relay TLS certificate SHA-256 fingerprint: ${cert.fingerprint}\n`);
+}
+const uiDir = join(dirname(dirname(import.meta.dirname)), 'out', 'renderer');
+const server = createRelayServer(relay, { apiKey: env.API_KEY, uiDir, ...(tls === undefined ? {} : { tls }) }, log.child({ component: 'api' }));
+const live = new LiveHub(env.API_KEY, () => relay.liveSnapshot(), log.child({ component: 'live' }));
+live.attach(server);
+relay.attachLive(live);
+await relay.start();
+
 server.listen(env.HTTP_PORT, env.HTTP_HOST, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : env.HTTP_PORT;
-  log.info({ host: env.HTTP_HOST, port, agent: env.PI_WS_URL, db: env.DB_PATH, last_seq: replica.appliedSeq() }, 'relay listening');
+  log.info({ host: env.HTTP_HOST, port, tls: tls !== undefined, agent: env.PI_WS_URL, db: env.DB_PATH, last_seq: replica.appliedSeq() }, 'relay listening');
 });
 server.on('error', (err) => {
   log.fatal({ err }, 'HTTP server failed');
-  shutdown(1);
+  void shutdown(1);
 });
 
 let stopping = false;
-function shutdown(code: number): void {
+async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info('relay stopping');
   setTimeout(() => process.exit(code), 4500).unref();
-  link.stop();
+  live.stop(server);
   server.close();
   server.closeAllConnections();
   try {
+    await relay.stop();
     replica.close();
   } catch (err) {
-    log.error({ err }, 'closing the replica failed');
+    log.error({ err }, 'closing failed');
   }
   log.flush();
   setImmediate(() => process.exit(code));
 }
-process.on('SIGTERM', () => shutdown(0));
-process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGINT', () => void shutdown(0));
 process.on('uncaughtException', (err) => {
   log.fatal({ err }, 'uncaught exception');
-  shutdown(1);
+  void shutdown(1);
 });

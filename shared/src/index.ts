@@ -8,3 +8,4 @@ export * from './codec.js';
 export * from './parse.js';
 export * from './config.js';
 export * from './digest.js';
+export * from './live.js';

@@ -73,14 +73,16 @@ describe('hostile sockets on the agent link', () => {
     expect(logged('bad frame from relay dropped')).toBeGreaterThanOrEqual(2);
     expect(agent.proc.lines.some((l) => l.msg === 'relay socket error')).toBe(true); // the 2 MiB frame
 
-    // The real relay never lost its link, and the loop ticked on throughout (no gap over a simulated minute).
+    // The real relay never lost its link, and the loop ticked on throughout. The bound is loose
+    // (5 real seconds at SIM_SPEED 60) because CI's two cores are shared with other suites: it
+    // catches a loop blocked by a bad frame, not a slow machine.
     const view = await linkView(relay.url);
     expect(view.connected).toBe(true);
     expect(view.link.connects).toBe(1);
     expect(stamps.length).toBeGreaterThan(50);
     let worst = 0;
     for (let i = 1; i < stamps.length; i++) worst = Math.max(worst, (stamps[i] as number) - (stamps[i - 1] as number));
-    expect(worst).toBeLessThan(60_000);
+    expect(worst).toBeLessThan(5 * 60_000);
     expect(agent.proc.proc.exitCode).toBeNull();
   });
 });

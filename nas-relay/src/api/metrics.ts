@@ -1,0 +1,116 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EventEntry } from '@boiler/shared';
+
+/** Where the relay's gauges read their current values. */
+export interface MetricSources {
+  linkConnected(): boolean;
+  /** Seconds the current link has been up; 0 when down. */
+  linkUptimeSeconds(): number;
+  cacheHitRate(): number | null;
+  replicaLagSeconds(): number | null;
+  lagQuantiles(): { urgentP50: number | null; urgentP99: number | null; sampleP50: number | null; sampleP99: number | null };
+  appliedSeq(): number;
+  queueCounts(): Record<string, number>;
+}
+
+/** The relay's Prometheus metrics (GET /metrics). */
+export class RelayMetrics {
+  readonly registry = new Registry();
+  private readonly messages: Counter<'kind'>;
+  private readonly commandLatency: Histogram<'outcome'>;
+
+  constructor(sources: MetricSources) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'boiler_relay_' });
+    this.messages = new Counter({ name: 'boiler_relay_messages_total', help: 'Events applied from the agent, by kind', labelNames: ['kind'], registers: [this.registry] });
+    this.commandLatency = new Histogram({
+      name: 'boiler_relay_command_latency_seconds',
+      help: 'Time from a command being accepted to its final state',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'boiler_relay_link_connected',
+      help: '1 while the link to the agent is open',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.linkConnected() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'boiler_relay_link_uptime_seconds',
+      help: 'How long the current link to the agent has been open',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.linkUptimeSeconds());
+      },
+    });
+    new Gauge({
+      name: 'boiler_relay_cache_hit_rate',
+      help: 'Cache hits / (hits + misses) since start',
+      registers: [this.registry],
+      collect() {
+        const r = sources.cacheHitRate();
+        if (r !== null) this.set(r);
+      },
+    });
+    new Gauge({
+      name: 'boiler_relay_replica_lag_seconds',
+      help: 'Apply time minus the agent timestamp of the newest applied event',
+      registers: [this.registry],
+      collect() {
+        const l = sources.replicaLagSeconds();
+        if (l !== null) this.set(l);
+      },
+    });
+    new Gauge({
+      name: 'boiler_relay_replica_lag_quantile_seconds',
+      help: 'Replica lag quantiles over the recent window, by kind (urgent: ON/OFF, alerts, commands; sample)',
+      labelNames: ['kind', 'quantile'],
+      registers: [this.registry],
+      collect() {
+        const q = sources.lagQuantiles();
+        const set = (kind: string, quantile: string, ms: number | null) => {
+          if (ms !== null) this.set({ kind, quantile }, ms / 1000);
+        };
+        set('urgent', '0.5', q.urgentP50);
+        set('urgent', '0.99', q.urgentP99);
+        set('sample', '0.5', q.sampleP50);
+        set('sample', '0.99', q.sampleP99);
+      },
+    });
+    new Gauge({
+      name: 'boiler_relay_applied_seq',
+      help: 'The last event seq applied to the replica',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.appliedSeq());
+      },
+    });
+    new Gauge({
+      name: 'boiler_relay_commands',
+      help: 'Commands in the queue by state',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        for (const [state, n] of Object.entries(sources.queueCounts())) this.set({ state }, n);
+      },
+    });
+  }
+
+  eventsApplied(events: readonly EventEntry[]): void {
+    for (const e of events) this.messages.inc({ kind: e.event });
+  }
+
+  commandFinished(outcome: string, latencyMs: number): void {
+    this.commandLatency.observe({ outcome }, latencyMs / 1000);
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

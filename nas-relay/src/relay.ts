@@ -1,0 +1,180 @@
+import type { CommandStatus, EventEntry, LiveServerMessage, SystemState, ZoneState } from '@boiler/shared';
+import type { EventQuery, Logger } from '@boiler/service';
+import { LagWindow, type Replica } from './replica/index.js';
+import type { AgentLink } from './link/agent-link.js';
+import type { CommandQueue, QueuedCommand } from './queue/index.js';
+import type { RelayCache } from './cache/index.js';
+import { RelayMetrics } from './api/metrics.js';
+import type { LiveHub } from './api/live.js';
+
+/** A queued command as the apps see it. */
+export function commandStatus(c: QueuedCommand): CommandStatus {
+  return {
+    id: c.id,
+    body: c.body,
+    state: c.state,
+    attempts: c.attempts,
+    created_at: c.created_at,
+    expires_at: c.expires_at,
+    last_error: c.last_error,
+    result: c.result,
+    updated_at: c.updated_at,
+  };
+}
+
+/**
+ * The relay's parts working together: what the link applies goes through the cache and out to
+ * the live UIs; commands go from the queue over the link; everything is measured. Constructor
+ * only assigns; start() and stop() do the work.
+ */
+export class Relay {
+  readonly metrics: RelayMetrics;
+  readonly lagByKind = { urgent: new LagWindow(), sample: new LagWindow() };
+  private live: LiveHub | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+  private linkUpSince: number | null = null;
+
+  constructor(
+    readonly replica: Replica,
+    readonly link: AgentLink,
+    readonly queue: CommandQueue,
+    readonly cache: RelayCache,
+    private readonly log: Logger,
+  ) {
+    this.metrics = new RelayMetrics({
+      linkConnected: () => this.link.connected,
+      linkUptimeSeconds: () => (this.linkUpSince === null ? 0 : (performance.now() - this.linkUpSince) / 1000),
+      cacheHitRate: () => this.cache.status().hit_rate,
+      replicaLagSeconds: () => {
+        const l = this.replica.lag().lastMs;
+        return l === null ? null : l / 1000;
+      },
+      lagQuantiles: () => {
+        const u = this.lagByKind.urgent.snapshot();
+        const s = this.lagByKind.sample.snapshot();
+        return { urgentP50: u.p50Ms, urgentP99: u.p99Ms, sampleP50: s.p50Ms, sampleP99: s.p99Ms };
+      },
+      appliedSeq: () => this.replica.appliedSeq(),
+      queueCounts: () => this.queue.counts(),
+    });
+  }
+
+  /** Pushes changes to this hub from now on. */
+  attachLive(live: LiveHub): void {
+    this.live = live;
+  }
+
+  async start(): Promise<void> {
+    await this.cache.start();
+    this.unsubscribe.push(
+      this.link.listen({
+        applied: (events, at) => this.applied(events, at),
+        zones: (zones) => this.zonesChanged(zones),
+        system: (system) => this.systemChanged(system),
+        connected: () => {
+          this.linkUpSince = performance.now();
+          this.live?.broadcast({ type: 'link', pi_connected: true });
+        },
+        disconnected: () => {
+          this.linkUpSince = null;
+          this.live?.broadcast({ type: 'link', pi_connected: false });
+        },
+      }),
+    );
+    this.unsubscribe.push(
+      this.queue.listen({
+        changed: (command) => this.live?.broadcast({ type: 'command', command: commandStatus(command) }),
+        finished: (command, latencyMs) => this.metrics.commandFinished(command.state, latencyMs),
+      }),
+    );
+    this.queue.start();
+    this.link.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.link.stop();
+    this.queue.stop();
+    await this.cache.stop();
+  }
+
+  // ---- reads for the API -------------------------------------------------------------------
+
+  zones(): Promise<ZoneState[]> {
+    return this.cache.zones(() => this.replica.zones());
+  }
+
+  zone(name: string): Promise<ZoneState | null> {
+    return this.cache.zone(name, () => this.replica.zone(name));
+  }
+
+  system(): Promise<SystemState | null> {
+    return this.cache.system(() => this.replica.system());
+  }
+
+  events(query: EventQuery & { limit: number }): Promise<EventEntry[]> {
+    return this.cache.events(query, () => this.replica.queryEvents(query));
+  }
+
+  health(): { status: 'ok' | 'degraded'; pi_connected: boolean; cache_hit_rate: number | null; cache: string; replica_lag_s: number | null; last_seq: number } {
+    const cache = this.cache.status();
+    const lag = this.replica.lag().lastMs;
+    return {
+      status: this.link.connected && cache.state === 'healthy' ? 'ok' : 'degraded',
+      pi_connected: this.link.connected,
+      cache_hit_rate: cache.hit_rate,
+      cache: cache.state,
+      replica_lag_s: lag === null ? null : lag / 1000,
+      last_seq: this.replica.appliedSeq(),
+    };
+  }
+
+  linkView(): Record<string, unknown> {
+    return {
+      connected: this.link.connected,
+      applied_seq: this.replica.appliedSeq(),
+      link: this.link.stats,
+      replica: this.replica.stats,
+      lag: this.replica.lag(),
+      lag_by_kind: { urgent: this.lagByKind.urgent.snapshot(), sample: this.lagByKind.sample.snapshot() },
+      cache: this.cache.status(),
+      commands: this.queue.counts(),
+    };
+  }
+
+  /** What a UI gets first on the live socket, and again after every reconnect. */
+  async liveSnapshot(): Promise<LiveServerMessage> {
+    return {
+      type: 'snapshot',
+      zones: await this.zones(),
+      system: await this.system(),
+      commands: this.queue.list({ limit: 50 }).map(commandStatus),
+      pi_connected: this.link.connected,
+    };
+  }
+
+  // ---- what the link applied ---------------------------------------------------------------
+
+  private applied(events: readonly EventEntry[], at: number): void {
+    if (events.length === 0) return;
+    this.lagByKind.urgent.record(events.filter((e) => e.event !== 'SAMPLE').map((e) => e.ts), at);
+    this.lagByKind.sample.record(events.filter((e) => e.event === 'SAMPLE').map((e) => e.ts), at);
+    this.metrics.eventsApplied(events);
+    this.writeThrough({ events });
+    this.live?.broadcast({ type: 'events', events: [...events] });
+  }
+
+  private zonesChanged(zones: readonly ZoneState[]): void {
+    this.writeThrough({ zones });
+    this.live?.broadcast({ type: 'zones', zones: [...zones] });
+  }
+
+  private systemChanged(system: SystemState): void {
+    this.writeThrough({ system });
+    this.live?.broadcast({ type: 'system', system });
+  }
+
+  private writeThrough(batch: Parameters<RelayCache['writeThrough']>[0]): void {
+    this.cache.writeThrough(batch).catch((err: unknown) => this.log.warn({ err }, 'cache write-through failed'));
+  }
+}
