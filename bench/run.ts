@@ -3,6 +3,7 @@ import { formatTable, writeJson, type BenchRow } from './table.js';
 import { benchCodec } from './codec.js';
 import { benchEngine, benchAgentIdle } from './agent.js';
 import { benchCatchUp, benchLag } from './sync.js';
+import { benchCommands } from './commands.js';
 
 /** Each suite measures its figures beside a floor taken in the same run. */
 const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
@@ -11,6 +12,7 @@ const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
   'agent-idle': () => benchAgentIdle(),
   'sync-catch-up': benchCatchUp,
   'sync-lag': () => benchLag(),
+  commands: () => benchCommands(),
 };
 
 const { values } = parseArgs({

@@ -37,8 +37,9 @@ const link = new AgentLink(replica, new Codec(nodeCompression), log.child({ comp
   clientName: `relay@${hostname()}`.slice(0, 64),
   deadAfterMs: env.LINK_DEAD_AFTER * 1000,
 });
+const queueStore = SqliteCommandQueueStore.open(env.DB_PATH);
 const queue = new CommandQueue(
-  SqliteCommandQueueStore.open(env.DB_PATH),
+  queueStore,
   agentLinkTransport(link),
   { now: () => Date.now() },
   { timeoutMs: env.COMMAND_TIMEOUT * 1000 },
@@ -84,6 +85,7 @@ async function shutdown(code: number): Promise<void> {
   server.closeAllConnections();
   try {
     await relay.stop();
+    queueStore.close();
     replica.close();
   } catch (err) {
     log.error({ err }, 'closing failed');

@@ -78,7 +78,7 @@ describe('commands through the relay', () => {
       ids.push(id);
       const t0 = performance.now();
       const res = await postRelayCommand(relay.url, { id, body: { type: 'setpoint', zone, setpoint_c: 18 + i, override: 'permanent' } });
-      expect(performance.now() - t0).toBeLessThan(2000); // answered without waiting for the agent
+      expect(performance.now() - t0).toBeLessThan(5000); // answered without waiting for the agent (which is down)
       expect(res).toEqual({ status: 202, body: { id, state: 'queued' } });
     }
     const back = await agentUp({ WS_PORT: String(port) }, first.dir);

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './fingerprint.js';
+export * from './certificate.js';
+export * from './pinning.js';
+export * from './loopback.js';
