@@ -24,12 +24,12 @@ describe('a link that misbehaves', () => {
     relay = await startRelay(`ws://127.0.0.1:${port}/ws`);
     proxy.chaos = { duplicate: 0.15, reorder: 0.15, delay: 0.15, delayMs: 80, truncate: 0.05, corrupt: 0.05 };
     const start = (await getJson<SystemState>(agent.url, '/api/system')).body.updated_at;
-    // Twenty simulated minutes of mischief.
+    // At least twenty simulated minutes of mischief, and until every kind of it has happened a few times.
     await expect.poll(async () => (await getJson<SystemState>(agent!.url, '/api/system')).body.updated_at - start, { timeout: 60_000, interval: 500 }).toBeGreaterThan(20 * 60_000);
+    const st = proxy.stats;
+    await expect.poll(() => Math.min(st.duplicated, st.reordered, st.delayed, st.truncated + st.corrupted), { timeout: 90_000, interval: 250 }).toBeGreaterThanOrEqual(3);
     const during = await linkView(relay.url);
     proxy.chaos = { ...NO_CHAOS };
-    expect(proxy.stats.duplicated + proxy.stats.reordered + proxy.stats.delayed).toBeGreaterThan(10);
-    expect(proxy.stats.truncated + proxy.stats.corrupted).toBeGreaterThan(2);
 
     // Once the link behaves, the next heartbeats find the replica whole again.
     await expect.poll(async () => (await linkView(relay!.url)).link.lastHeartbeat?.digest_match, { timeout: 30_000 }).toBe(true);
@@ -42,8 +42,9 @@ describe('a link that misbehaves', () => {
     expectSameEvents(agent.dbPath, relay.dbPath);
     expectSameZones(agent.dbPath, relay.dbPath);
     const after = await linkView(relay.url);
-    expect(after.link.badFrames + after.link.duplicates).toBeGreaterThan(0);
-    expect(during.link.duplicates).toBeGreaterThan(0);
+    // The relay saw the mischief: bad frames dropped, duplicates skipped or gaps filled.
+    expect(after.link.badFrames + after.link.duplicates + after.link.gaps).toBeGreaterThan(0);
+    expect(during.connected || during.link.connects > 1).toBe(true);
     expect(relay.proc.proc.exitCode).toBeNull();
     expect(agent.proc.lines.some((l) => l.level === 60)).toBe(false); // no fatal line in the agent
   });

@@ -22,7 +22,16 @@ async function expectSameHistory(agent: AgentUnderTest, relay: RelayUnderTest, z
   const a = await getJson<{ points: unknown[] }>(agent.url, q);
   const r = await getJson<{ points: unknown[] }>(relay.url, q);
   expect(r.body.points.length).toBeGreaterThan(0);
-  expect(r.body.points).toEqual(a.body.points);
+  expect(r.body.points.length).toBe(a.body.points.length);
+  // Sums built in other batch sizes differ in the last bit of a double; a SAMPLE applied twice
+  // would shift an average by far more than this.
+  a.body.points.forEach((ap, i) => {
+    const rp = r.body.points[i] as Record<string, number | null>;
+    for (const [k, v] of Object.entries(ap as Record<string, number | null>)) {
+      if (v === null) expect(rp[k]).toBeNull();
+      else expect(rp[k]).toBeCloseTo(v, 9);
+    }
+  });
 }
 
 function contiguousUnique(path: string): void {
