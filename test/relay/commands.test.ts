@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { ZoneState } from '@boiler/shared';
-import { startAgent, getJson, type AgentUnderTest } from '../support/agent-process.js';
+import { startAgent, getJson, TEST_API_KEY, type AgentUnderTest } from '../support/agent-process.js';
 import { startRelay, linkView, type RelayUnderTest } from '../support/relay-process.js';
 import { LiveClient, postRelayCommand } from '../support/live-client.js';
 
@@ -118,11 +118,13 @@ describe('commands through the relay', () => {
     await expect.poll(async () => (await getJson<{ state: string }>(relay.url, `/api/commands/${id}`)).body.state, { timeout: 30_000 }).toBe('dead');
     const dead = (await getJson<{ commands: { id: string; attempts: number }[] }>(relay.url, '/api/commands?state=dead')).body.commands;
     expect(dead.find((c) => c.id === id)?.attempts).toBe(3);
-    agent.proc.proc.kill('SIGCONT');
-    // The agent, thawed, may now run the attempts it had buffered: at most once, whatever it received.
-    const retry = await fetch(`${relay.url}/api/commands/${id}/retry`, { method: 'POST', headers: { authorization: `Bearer ${(await import('../support/agent-process.js')).TEST_API_KEY}` } });
+    // Retried by the owner while the agent is still frozen: back in the queue with its attempts reset.
+    const retry = await fetch(`${relay.url}/api/commands/${id}/retry`, { method: 'POST', headers: { authorization: `Bearer ${TEST_API_KEY}` } });
     expect(retry.status).toBe(202);
-    await expect.poll(async () => (await getJson<{ state: string }>(relay.url, `/api/commands/${id}`)).body.state, { timeout: 20_000 }).toBe('succeeded');
+    expect(['queued', 'sent']).toContain(((await retry.json()) as { state: string }).state);
+    // Thawed, the agent answers every copy it was sent: it runs the id once and replays the rest.
+    agent.proc.proc.kill('SIGCONT');
+    await expect.poll(async () => (await getJson<{ state: string }>(relay.url, `/api/commands/${id}`)).body.state, { timeout: 30_000 }).toBe('succeeded');
     expect(executions(agent.dbPath, id)).toBe(1);
   });
 

@@ -62,8 +62,9 @@ describe('a link that misbehaves', () => {
     const t0 = Date.now();
     const dead = await relay.proc.waitForLog((l) => l.msg === 'agent link silent; treating it as dead', 15_000);
     const detectedMs = Date.parse(String(dead.time)) - t0;
-    expect(detectedMs).toBeGreaterThan(2000);
-    expect(detectedMs).toBeLessThan(6000);
+    // Dead after 3 s of silence; the last thing heard was at most a ping interval (1 s) before the cut.
+    expect(detectedMs).toBeGreaterThan(1000);
+    expect(detectedMs).toBeLessThan(8000);
     // Reconnect attempts back off: each delay at least half of 1 s, 2 s, 4 s ...
     await relay.proc.waitForLog((l) => l.msg === 'reconnecting to the agent' && Number(l.attempt) >= 2, 30_000);
     const delays = relay.proc.lines.filter((l) => l.msg === 'reconnecting to the agent').map((l) => Number(l.delay_ms));
