@@ -9,6 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real processes and sockets; two cores are shared between them.
     maxWorkers: 2,
+    setupFiles: ['test/setup/fast-check.ts'],
     reporters: ['default'],
   },
 });
