@@ -91,8 +91,8 @@ export async function benchCommands(n = 200): Promise<BenchRow[]> {
   let relay: RelayUnderTest | undefined;
   let live: LiveClient | undefined;
   try {
-    agent = await startAgent({ env: { SIM_SPEED: '1' } });
-    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LOG_LEVEL: 'info' } });
+    agent = await startAgent({ env: { SIM_SPEED: '1', API_RATE_LIMIT: '100000' } });
+    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LOG_LEVEL: 'info', API_RATE_LIMIT: '100000' } });
     await relay.proc.waitForLog((l) => l.msg === 'agent link open');
     live = await LiveClient.open(relay.url);
     const times: number[] = [];
@@ -100,7 +100,8 @@ export async function benchCommands(n = 200): Promise<BenchRow[]> {
       const id = randomUUID();
       const t0 = performance.now();
       const done = live.waitFor((m) => m.type === 'command' && m.command.id === id && (m.command.state === 'succeeded' || m.command.state === 'failed'));
-      await postRelayCommand(relay.url, { id, body: { type: 'setpoint', zone: `Z${(i % 13) + 1}`, setpoint_c: 16 + (i % 8), override: 'permanent' } });
+      const posted = await postRelayCommand(relay.url, { id, body: { type: 'setpoint', zone: `Z${(i % 13) + 1}`, setpoint_c: 16 + (i % 8), override: 'permanent' } });
+      if (posted.status !== 202) throw new Error(`POST answered ${posted.status}: ${JSON.stringify(posted.body)}`);
       await done;
       if (i >= 20) times.push(performance.now() - t0);
       live.messages.length = 0;

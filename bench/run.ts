@@ -28,7 +28,13 @@ for (const name of chosen) {
     process.exit(2);
   }
   process.stderr.write(`bench: ${name}...\n`);
-  rows.push(...(await suite()));
+  try {
+    rows.push(...(await suite()));
+  } catch (err) {
+    // One suite's failure is reported in the table, and the others still run.
+    process.exitCode = 1;
+    rows.push({ suite: name, name: `FAILED: ${(err as Error).message.split('\n')[0]?.slice(0, 100) ?? ''}`, value: Number.NaN, unit: '' });
+  }
 }
 console.log(formatTable(rows));
 if (values.json !== undefined) writeJson(values.json, rows);

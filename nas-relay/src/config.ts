@@ -26,6 +26,8 @@ export const RelayEnv = z.object({
   API_KEY: z.string().min(16, 'at least 16 characters').optional(),
   SHARED_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   SHARED_SECRET_FILE: z.string().min(1).optional(),
+  /** Requests per second each API client may make (bursts of twice that). */
+  API_RATE_LIMIT: envNumber({ min: 1, max: 100_000 }).default(50),
   /** Seconds of silence after which the agent link is dead. */
   LINK_DEAD_AFTER: envNumber({ min: 1, max: 3600 }).default(90),
 });

@@ -58,7 +58,7 @@ if (env.TLS_CERT !== undefined || mustUseTls(env.HTTP_HOST)) {
   process.stderr.write(`relay TLS certificate SHA-256 fingerprint: ${cert.fingerprint}\n`);
 }
 const uiDir = join(dirname(dirname(import.meta.dirname)), 'out', 'renderer');
-const server = createRelayServer(relay, { apiKey: env.API_KEY, uiDir, ...(tls === undefined ? {} : { tls }) }, log.child({ component: 'api' }));
+const server = createRelayServer(relay, { apiKey: env.API_KEY, uiDir, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 }, ...(tls === undefined ? {} : { tls }) }, log.child({ component: 'api' }));
 const live = new LiveHub(env.API_KEY, () => relay.liveSnapshot(), log.child({ component: 'live' }));
 live.attach(server);
 relay.attachLive(live);
