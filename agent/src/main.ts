@@ -121,6 +121,9 @@ async function buildHardware(): Promise<Hardware> {
   }
   const house = new SimulatedHouse(zones, { timeZone: env.TIME_ZONE, startWall: Date.now(), seed: 1 });
   const driver = new SimDriver(house, { speed: env.SIM_SPEED });
+  // Building the house takes some milliseconds; start its clock level with the real one.
+  const behind = Date.now() - house.clock.now();
+  if (behind > 0) house.advance(behind);
   driver.start();
   log.info({ speed: env.SIM_SPEED }, 'house simulator running');
   return {
