@@ -6,6 +6,7 @@ import {
   type EventEntry,
   type HistoryPoint,
   type Preset,
+  type SiteSettings,
   type SystemState,
   type WeeklySchedule,
   type ZoneState,
@@ -250,6 +251,15 @@ export class Agent implements AgentFacade, OutboxSource {
 
   presets(): Preset[] {
     return this.state.presets;
+  }
+
+  /** Schedules and presets as the relay keeps them. */
+  settings(): SiteSettings {
+    return {
+      default_schedule: this.state.default_schedule,
+      zone_schedules: this.state.zones.filter((z) => z.schedule !== null).map((z) => ({ zone: z.name, schedule: z.schedule as WeeklySchedule })),
+      presets: this.state.presets,
+    };
   }
 
   health(): ReturnType<AgentFacade['health']> {

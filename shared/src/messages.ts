@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EpochMs, Seq } from './time.js';
-import { ZoneState, SystemState, EventEntry } from './models.js';
+import { ZoneState, SystemState, EventEntry, SiteSettings } from './models.js';
 import { Command, CommandResult } from './commands.js';
 
 /** The protocol version every envelope carries; a peer speaking another is refused. */
@@ -23,6 +23,8 @@ export const Payloads = {
   auth_ok: z.strictObject({ last_seq: z.number().int().min(0) }),
   zone_state_update: z.strictObject({ zones: z.array(ZoneState).min(1).max(MAX_BATCH_UPDATES) }),
   system_state_update: z.strictObject({ system: SystemState }),
+  /** Agent -> relay: schedules and presets, sent after auth and whenever they change. */
+  settings_update: z.strictObject({ settings: SiteSettings }),
   /** Events first_seq..last_seq, contiguous and in order. */
   event_log_entry: z.strictObject({
     first_seq: Seq,
@@ -80,6 +82,7 @@ export const Message = z.discriminatedUnion('type', [
   envelopeOf('auth_ok'),
   envelopeOf('zone_state_update'),
   envelopeOf('system_state_update'),
+  envelopeOf('settings_update'),
   envelopeOf('event_log_entry'),
   envelopeOf('command_request'),
   envelopeOf('command_response'),

@@ -151,3 +151,12 @@ export const HistoryPoint = z.strictObject({
   duty: z.number().min(0).max(1).nullable(),
 });
 export type HistoryPoint = z.infer<typeof HistoryPoint>;
+
+/** The owner's settings that are not zone state: every schedule and the saved presets. */
+export const SiteSettings = z.strictObject({
+  default_schedule: WeeklySchedule,
+  /** Zones with a week of their own; the others follow the default schedule. */
+  zone_schedules: z.array(z.strictObject({ zone: ZoneName, schedule: WeeklySchedule })).max(64),
+  presets: z.array(Preset).max(100),
+});
+export type SiteSettings = z.infer<typeof SiteSettings>;

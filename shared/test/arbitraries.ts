@@ -123,6 +123,13 @@ const payloads: { [T in MessageType]: fc.Arbitrary<PayloadOf<T>> } = {
   auth_ok: fc.record({ last_seq: fc.nat() }),
   zone_state_update: fc.record({ zones: fc.array(zoneState, { minLength: 1, maxLength: 20 }) }),
   system_state_update: fc.record({ system: systemState }),
+  settings_update: fc.record({
+    settings: fc.record({
+      default_schedule: weeklySchedule,
+      zone_schedules: fc.array(fc.record({ zone: zoneName, schedule: weeklySchedule }), { maxLength: 3 }),
+      presets: fc.array(fc.record({ name: fc.string({ minLength: 1, maxLength: 40 }), schedule: weeklySchedule, saved_at: epoch }), { maxLength: 2 }),
+    }),
+  }),
   event_log_entry: events.map((evs) => ({ first_seq: evs[0]!.seq, last_seq: evs[evs.length - 1]!.seq, events: evs })),
   command_request: fc.record({ command }),
   command_response: fc.record({ result: commandResult }),

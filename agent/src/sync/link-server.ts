@@ -14,6 +14,7 @@ import {
   type MessageOf,
   type MessageType,
   type PayloadOf,
+  type SiteSettings,
   type SystemState,
   type ZoneState,
 } from '@boiler/shared';
@@ -29,6 +30,7 @@ export interface OutboxSource {
   eventsAfter(afterSeq: number, limit: number): EventEntry[];
   zones(): ZoneState[];
   system(): SystemState;
+  settings(): SiteSettings;
   execute(command: Command, actor: string): CommandAnswer;
   now(): number;
 }
@@ -185,6 +187,7 @@ class RelaySession {
   private pendingEvents = false;
   private readonly lastSentZone = new Map<string, string>();
   private lastSentSystem = '';
+  private lastSentSettings = '';
   private client = '';
   private badFrameTimes: number[] = [];
   private streaming = Promise.resolve();
@@ -277,6 +280,12 @@ class RelaySession {
       this.lastSentSystem = sysJson;
       this.send('system_state_update', { system });
     }
+    const settings = this.source.settings();
+    const settingsJson = JSON.stringify(settings);
+    if (settingsJson !== this.lastSentSettings) {
+      this.lastSentSettings = settingsJson;
+      this.send('settings_update', { settings });
+    }
   }
 
   heartbeat(): void {
@@ -363,6 +372,7 @@ class RelaySession {
       case 'auth_ok':
       case 'zone_state_update':
       case 'system_state_update':
+      case 'settings_update':
       case 'event_log_entry':
       case 'command_response':
       case 'full_sync_response':

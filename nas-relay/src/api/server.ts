@@ -106,6 +106,20 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
         if (before !== undefined) q.beforeSeq = before;
         return sendJson(res, 200, { events: await relay.events(q) });
       }
+      case 'schedules': {
+        const settings = relay.replica.settings();
+        if (settings === null) throw new HttpError(503, 'no_data_yet', 'the relay has not heard from the agent yet');
+        const schedules = [{ zone: 'default', schedule: settings.default_schedule }, ...settings.zone_schedules];
+        if (id === undefined) return sendJson(res, 200, { schedules });
+        const one = schedules.find((s) => s.zone === id);
+        if (one === undefined) throw new HttpError(404, 'unknown_schedule', `no schedule for ${id}`);
+        return sendJson(res, 200, one);
+      }
+      case 'presets': {
+        const settings = relay.replica.settings();
+        if (settings === null) throw new HttpError(503, 'no_data_yet', 'the relay has not heard from the agent yet');
+        return sendJson(res, 200, { presets: settings.presets });
+      }
       case 'link':
         return sendJson(res, 200, relay.linkView());
       default:

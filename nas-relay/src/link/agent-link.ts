@@ -9,6 +9,7 @@ import {
   type MessageOf,
   type MessageType,
   type PayloadOf,
+  type SiteSettings,
   type SystemState,
   type ZoneState,
 } from '@boiler/shared';
@@ -28,6 +29,7 @@ export interface ReplicaSink {
   /** Replaces every zone (a full-sync snapshot), so a zone removed from the agent goes here too. */
   replaceZones(zones: readonly ZoneState[]): void;
   applySystem(system: SystemState): void;
+  applySettings(settings: SiteSettings): void;
   /** Marks everything up to seq as applied (the end of a full sync whose older events are gone). */
   advanceTo(seq: number): void;
   digest(): string;
@@ -263,6 +265,9 @@ export class AgentLink {
       case 'system_state_update':
         this.replica.applySystem(m.payload.system);
         for (const l of this.listeners) l.system?.(m.payload.system);
+        return;
+      case 'settings_update':
+        this.replica.applySettings(m.payload.settings);
         return;
       case 'full_sync_response':
         this.onSyncPage(m);

@@ -43,6 +43,18 @@ ${SAMPLES_SCHEMA_SQL}`);
       `);
     },
   },
+  {
+    name: 'schedules and presets',
+    up(db) {
+      db.exec(`
+        CREATE TABLE site_settings (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          settings TEXT NOT NULL CHECK (json_valid(settings)),
+          received_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes. */

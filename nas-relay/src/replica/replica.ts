@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
+  SiteSettings,
   SystemState,
   ZoneState,
   canonicalJson,
@@ -265,6 +266,21 @@ export class Replica implements ReplicaSink {
   system(): SystemState | null {
     const row = this.stmt('SELECT state FROM system_state WHERE id = 1').get() as { state: string } | undefined;
     return row === undefined ? null : parseStored(SystemState, row.state, 'system state');
+  }
+
+  /** Stores the agent's schedules and presets, replacing what was there. */
+  applySettings(settings: SiteSettings): void {
+    const parsed = parseUnknown(SiteSettings, settings, 'site settings');
+    this.stmt(
+      `INSERT INTO site_settings (id, settings, received_at) VALUES (1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, received_at = excluded.received_at`,
+    ).run(canonicalJson(parsed), this.now());
+  }
+
+  /** The agent's schedules and presets as last received; null until they arrive. */
+  settings(): SiteSettings | null {
+    const row = this.stmt('SELECT settings FROM site_settings WHERE id = 1').get() as { settings: string } | undefined;
+    return row === undefined ? null : parseStored(SiteSettings, row.settings, 'site settings');
   }
 
   /** Events matching every given filter, newest first, at most `limit` (1 to 2,000; 100 by default): the agent store's query. */

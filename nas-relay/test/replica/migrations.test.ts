@@ -24,6 +24,7 @@ const ADDS: Record<number, { tables: string[]; indexes: string[] }> = {
     indexes: ['events_ts', 'events_zone_seq', 'events_event_seq', 'events_zone_event_seq'],
   },
   2: { tables: ['zone_states', 'system_state'], indexes: [] },
+  3: { tables: ['site_settings'], indexes: [] },
 };
 
 /** The tables and indexes the agent's store and the replica share, which must be the same SQL. */
@@ -86,6 +87,14 @@ describe('replica migrations', () => {
     expect(() => db.prepare(`INSERT INTO zone_states (zone, state, received_at) VALUES ('Z1', '{}', 0)`).run()).toThrow(/UNIQUE|PRIMARY KEY/);
     db.prepare(`INSERT INTO system_state (id, state, received_at) VALUES (1, '{}', 0)`).run();
     expect(() => db.prepare(`INSERT INTO system_state (id, state, received_at) VALUES (2, '{}', 0)`).run()).toThrow(/CHECK/);
+  });
+
+  it('3 (schedules and presets): one settings row, JSON only', () => {
+    const db = migratedTo(3);
+    expectSchemaAt(db, 3);
+    db.prepare(`INSERT INTO site_settings (id, settings, received_at) VALUES (1, '{}', 0)`).run();
+    expect(() => db.prepare(`INSERT INTO site_settings (id, settings, received_at) VALUES (2, '{}', 0)`).run()).toThrow(/CHECK/);
+    expect(() => db.prepare(`UPDATE site_settings SET settings = 'nope' WHERE id = 1`).run()).toThrow(/CHECK/);
   });
 
   it('upgrades an older file step by step, keeping its rows', () => {
