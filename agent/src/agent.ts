@@ -26,6 +26,7 @@ import {
   type Readings,
   type ZoneReadings,
 } from './control/index.js';
+import { reportableCelsius } from './control/readings.js';
 import type { AgentStore, NewEvent } from './store/index.js';
 import type { Clock, DigitalInputs, RelayBoard, SensorBus, SensorReading } from './hardware/types.js';
 import type { AgentBus } from './bus.js';
@@ -394,14 +395,14 @@ export class Agent implements AgentFacade, OutboxSource {
     this.lastSampleMinute = minute;
     // Stamped when read, not rounded to the minute, so a sample's age on the relay is its true lag.
     const ts = now.wall;
-    const outdoor = celsius(this.readings.outdoor);
+    const outdoor = reportableCelsius(this.readings.outdoor);
     const samples = this.config.zones.map((z) => {
       const r = this.readings.zones.get(z.name);
       return {
         zone: z.name,
         ts,
-        room_c: celsius(r?.room),
-        pipe_c: celsius(r?.pipe),
+        room_c: reportableCelsius(r?.room),
+        pipe_c: reportableCelsius(r?.pipe),
         outdoor_c: outdoor,
         output: this.state.zones.find((s) => s.name === z.name)?.output.on ?? false,
       };
@@ -428,11 +429,6 @@ export class Agent implements AgentFacade, OutboxSource {
   }
 }
 
-function celsius(reading: SensorReading | undefined): number | null {
-  if (reading === undefined || !reading.ok) return null;
-  const c = reading.celsius;
-  return c >= -55 && c <= 125 ? Math.round(c * 1000) / 1000 : null;
-}
 
 /** What makes two commands with one id "the same": the body they ask for. */
 export function paramHash(command: Command): string {

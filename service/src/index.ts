@@ -4,3 +4,4 @@ export * from './gzip.js';
 export * from './link-auth.js';
 export * from './event-log/index.js';
 export * from './http.js';
+export * from './sqlite.js';

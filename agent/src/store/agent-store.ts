@@ -1,3 +1,4 @@
+import { StatementCache, wrapOpened } from '@boiler/service';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
@@ -119,10 +120,11 @@ function runtimeParts(key: RuntimeKey): { scope: 'zone' | 'system'; zone: string
  * so a caller can wrap a state change, its event, the command result and the audit row in one.
  */
 export class AgentStore {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
   private readonly samples: SampleLog;
 
   constructor(private readonly db: Database.Database) {
+    this.statements = new StatementCache(db);
     const version = schemaVersion(db);
     if (version !== SCHEMA_VERSION) {
       throw new StoreError(`database is at schema version ${version}, this store needs ${SCHEMA_VERSION}; open it with AgentStore.open`);
@@ -132,22 +134,11 @@ export class AgentStore {
 
   /** Opens the file with the agent's pragmas, brings its schema up to date and wraps it. */
   static open(path: string): AgentStore {
-    const db = openDatabase(path);
-    try {
-      return new AgentStore(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    return wrapOpened(openDatabase(path), (db) => new AgentStore(db));
   }
 
   private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 
   /** Runs fn in one write transaction (BEGIN IMMEDIATE; a savepoint when nested); all or nothing. */

@@ -18,7 +18,7 @@ import {
   type SystemState,
   type ZoneState,
 } from '@boiler/shared';
-import { newNonce, verifyLinkMac, type Logger } from '@boiler/service';
+import { frameBytes, newNonce, verifyLinkMac, type Logger } from '@boiler/service';
 import type { AgentBus } from '../bus.js';
 import type { CommandAnswer } from '../api/server.js';
 
@@ -307,7 +307,7 @@ class RelaySession {
   private received(data: RawData, isBinary: boolean): void {
     this.lastHeard = performance.now();
     this.stats.framesReceived++;
-    const frame = isBinary ? toBytes(data) : data.toString();
+    const frame = isBinary ? frameBytes(data) : data.toString();
     const decoded = this.codec.decode(frame);
     if (!decoded.ok) {
       this.stats.badFrames++;
@@ -466,8 +466,3 @@ class RelaySession {
   }
 }
 
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
-}

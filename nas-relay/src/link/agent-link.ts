@@ -13,7 +13,7 @@ import {
   type SystemState,
   type ZoneState,
 } from '@boiler/shared';
-import { linkMac, type Logger } from '@boiler/service';
+import { frameBytes, linkMac, type Logger } from '@boiler/service';
 
 /** Where the link writes what the agent sends: the replica, applied in transactions. */
 export interface ReplicaSink {
@@ -216,7 +216,7 @@ export class AgentLink {
 
   private received(data: RawData, isBinary: boolean): void {
     this.heard();
-    const frame = isBinary ? toBytes(data) : data.toString();
+    const frame = isBinary ? frameBytes(data) : data.toString();
     const decoded = this.codec.decode(frame);
     if (!decoded.ok) {
       this.stats.badFrames++;
@@ -407,8 +407,3 @@ function contiguous(events: readonly EventEntry[], first: number, last: number):
   return true;
 }
 
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
-}

@@ -1,3 +1,4 @@
+import { StatementCache, wrapOpened } from '@boiler/service';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { CommandState } from '@boiler/shared';
@@ -97,9 +98,10 @@ function fromAuditRow(row: unknown): AuditEntry {
  * call returns.
  */
 export class SqliteCommandQueueStore implements CommandQueueStore {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
 
   constructor(private readonly db: Database.Database) {
+    this.statements = new StatementCache(db);
     const version = queueSchemaVersion(db);
     if (version !== QUEUE_SCHEMA_VERSION) {
       throw new CommandQueueError(`command queue is at schema version ${version}, this relay needs ${QUEUE_SCHEMA_VERSION}; open it with SqliteCommandQueueStore.open`);
@@ -108,22 +110,11 @@ export class SqliteCommandQueueStore implements CommandQueueStore {
 
   /** Opens (creating if needed) the queue's tables in the file at `path`: pragmas, migrations, then the store. */
   static open(path: string): SqliteCommandQueueStore {
-    const db = openQueueDatabase(path);
-    try {
-      return new SqliteCommandQueueStore(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    return wrapOpened(openQueueDatabase(path), (db) => new SqliteCommandQueueStore(db));
   }
 
   private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 
   private writeAudit(a: AuditEntry): void {

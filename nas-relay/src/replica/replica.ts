@@ -1,3 +1,4 @@
+import { StatementCache, wrapOpened } from '@boiler/service';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
@@ -66,7 +67,7 @@ function parseStored<S extends z.ZodType>(schema: S, text: string, what: string)
  */
 export class Replica implements ReplicaSink {
   readonly stats: ReplicaStats = { eventsApplied: 0, eventsSkipped: 0, samplesStored: 0, samplesUnreadable: 0 };
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
   private readonly samples: SampleLog;
   private readonly lagWindow: LagWindow;
   private readonly now: () => number;
@@ -76,6 +77,7 @@ export class Replica implements ReplicaSink {
     private readonly db: Database.Database,
     options: ReplicaOptions = {},
   ) {
+    this.statements = new StatementCache(db);
     const version = replicaSchemaVersion(db);
     if (version !== REPLICA_SCHEMA_VERSION) {
       throw new ReplicaError(`replica is at schema version ${version}, this relay needs ${REPLICA_SCHEMA_VERSION}; open it with Replica.open`);
@@ -88,22 +90,11 @@ export class Replica implements ReplicaSink {
 
   /** Opens (creating if needed) the replica file with its pragmas, brings its schema up to date and wraps it. */
   static open(path: string, options: ReplicaOptions = {}): Replica {
-    const db = openReplicaDatabase(path);
-    try {
-      return new Replica(db, options);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    return wrapOpened(openReplicaDatabase(path), (db) => new Replica(db, options));
   }
 
   private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 
   private readApplied(): number {

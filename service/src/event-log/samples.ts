@@ -1,3 +1,4 @@
+import { StatementCache } from '../sqlite.js';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { Celsius, EpochMs, ZoneName, type EventEntry, type HistoryPoint } from '@boiler/shared';
@@ -172,17 +173,14 @@ const INSERT_SAMPLE_SQL = `INSERT INTO samples (zone, ts, room_c, pipe_c, outdoo
  * Statements are prepared once per instance.
  */
 export class SampleLog {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    this.statements = new StatementCache(db);
+  }
 
   private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 
   /**
