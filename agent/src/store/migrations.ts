@@ -1,12 +1,10 @@
+import { runMigrations, userVersion, type SchemaMigration } from '@boiler/service';
 import type Database from 'better-sqlite3';
 import { EVENTS_SCHEMA_SQL, SAMPLES_SCHEMA_SQL } from '@boiler/service';
 import { MigrationError, SchemaTooNewError } from './errors.js';
 
-/** One step of the schema; `up` runs inside its own transaction together with the user_version bump. */
-export interface Migration {
-  readonly name: string;
-  up(db: Database.Database): void;
-}
+/** One step of the schema (the shared runner's shape). */
+export type Migration = SchemaMigration;
 
 /**
  * The schema, in order; index i takes user_version i to i + 1. Never edit a shipped entry:
@@ -103,20 +101,8 @@ export function migrate(
   db: Database.Database,
   migrations: readonly Migration[] = MIGRATIONS,
 ): { from: number; to: number } {
-  const from = schemaVersion(db);
-  if (from > migrations.length) throw new SchemaTooNewError(from, migrations.length);
-  for (const [version, migration] of migrations.entries()) {
-    if (version < from) continue;
-    try {
-      db.transaction(() => {
-        // Another process may have migrated between our read and this write lock.
-        if (schemaVersion(db) !== version) return;
-        migration.up(db);
-        db.pragma(`user_version = ${version + 1}`);
-      }).immediate();
-    } catch (err) {
-      throw new MigrationError(version, migration.name, err);
-    }
-  }
-  return { from, to: migrations.length };
+  return runMigrations(db, migrations, userVersion(schemaVersion), {
+    tooNew: (found, known) => new SchemaTooNewError(found, known),
+    failed: (version, name, cause) => new MigrationError(version, name, cause),
+  });
 }

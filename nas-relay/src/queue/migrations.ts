@@ -1,11 +1,9 @@
+import { runMigrations, type SchemaMigration, type SchemaVersion } from '@boiler/service';
 import Database from 'better-sqlite3';
 import { QueueMigrationError, QueueSchemaTooNewError } from './errors.js';
 
-/** One step of the queue's schema; `up` runs inside its own transaction together with the version bump. */
-export interface QueueMigration {
-  readonly name: string;
-  up(db: Database.Database): void;
-}
+/** One step of the schema (the shared runner's shape). */
+export type QueueMigration = SchemaMigration;
 
 /*
  * The queue lives in the relay's DB_PATH file beside the replica, which owns PRAGMA user_version
@@ -74,26 +72,21 @@ export function queueSchemaVersion(db: Database.Database): number {
  * refuses tables from a newer build. Never touches user_version. Returns the versions before and after.
  */
 export function migrateQueue(db: Database.Database, migrations: readonly QueueMigration[] = QUEUE_MIGRATIONS): { from: number; to: number } {
-  const from = queueSchemaVersion(db);
-  if (from > migrations.length) throw new QueueSchemaTooNewError(from, migrations.length);
-  for (const [version, migration] of migrations.entries()) {
-    if (version < from) continue;
-    try {
-      db.transaction(() => {
-        // Another connection may have migrated between our read and this write lock.
-        if (queueSchemaVersion(db) !== version) return;
-        db.exec(`CREATE TABLE IF NOT EXISTS queue_schema (
+  // The replica owns this file's user_version, so the queue keeps its version in a table of its own.
+  const version: SchemaVersion = {
+    read: queueSchemaVersion,
+    write(d, v) {
+      d.exec(`CREATE TABLE IF NOT EXISTS queue_schema (
           id INTEGER PRIMARY KEY CHECK (id = 1),
           version INTEGER NOT NULL CHECK (version >= 0)
         ) STRICT`);
-        migration.up(db);
-        db.prepare('INSERT INTO queue_schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version').run(version + 1);
-      }).immediate();
-    } catch (err) {
-      throw new QueueMigrationError(version, migration.name, err);
-    }
-  }
-  return { from, to: migrations.length };
+      d.prepare('INSERT INTO queue_schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version').run(v);
+    },
+  };
+  return runMigrations(db, migrations, version, {
+    tooNew: (found, known) => new QueueSchemaTooNewError(found, known),
+    failed: (v, name, cause) => new QueueMigrationError(v, name, cause),
+  });
 }
 
 /** How long a writer waits for a lock held by another connection (the replica's) before failing. */

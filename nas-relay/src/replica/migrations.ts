@@ -1,12 +1,9 @@
 import Database from 'better-sqlite3';
-import { EVENTS_SCHEMA_SQL, SAMPLES_SCHEMA_SQL } from '@boiler/service';
+import { EVENTS_SCHEMA_SQL, SAMPLES_SCHEMA_SQL, runMigrations, userVersion, type SchemaMigration } from '@boiler/service';
 import { ReplicaMigrationError, ReplicaSchemaTooNewError } from './errors.js';
 
-/** One step of the replica's schema; `up` runs inside its own transaction together with the user_version bump. */
-export interface ReplicaMigration {
-  readonly name: string;
-  up(db: Database.Database): void;
-}
+/** One step of the schema (the shared runner's shape). */
+export type ReplicaMigration = SchemaMigration;
 
 /**
  * The replica's schema, in order; index i takes user_version i to i + 1. Never edit a shipped
@@ -73,22 +70,10 @@ export function migrateReplica(
   db: Database.Database,
   migrations: readonly ReplicaMigration[] = REPLICA_MIGRATIONS,
 ): { from: number; to: number } {
-  const from = replicaSchemaVersion(db);
-  if (from > migrations.length) throw new ReplicaSchemaTooNewError(from, migrations.length);
-  for (const [version, migration] of migrations.entries()) {
-    if (version < from) continue;
-    try {
-      db.transaction(() => {
-        // Another process may have migrated between our read and this write lock.
-        if (replicaSchemaVersion(db) !== version) return;
-        migration.up(db);
-        db.pragma(`user_version = ${version + 1}`);
-      }).immediate();
-    } catch (err) {
-      throw new ReplicaMigrationError(version, migration.name, err);
-    }
-  }
-  return { from, to: migrations.length };
+  return runMigrations(db, migrations, userVersion(replicaSchemaVersion), {
+    tooNew: (found, known) => new ReplicaSchemaTooNewError(found, known),
+    failed: (version, name, cause) => new ReplicaMigrationError(version, name, cause),
+  });
 }
 
 /** How long a writer waits for a lock held by another connection before failing. */
