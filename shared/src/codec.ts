@@ -61,6 +61,21 @@ export class UnknownFieldError extends CodecError {
 export class InvalidFieldError extends CodecError {
   readonly code = 'invalid_field';
 }
+/** Nested deeper than any message of the protocol: refused before anything recursive walks it. */
+export class TooDeepError extends CodecError {
+  readonly code = 'too_deep';
+}
+/** Decoding failed in a way no check above foresaw (a bug, or the stack ran out): refused, not thrown. */
+export class UndecodableError extends CodecError {
+  readonly code = 'undecodable';
+}
+
+/**
+ * The deepest nesting of arrays and objects a frame may have. The protocol's deepest message
+ * is about 8 levels; JSON.stringify and zod recurse, so a frame of 6,000 `[` would exhaust the
+ * stack in them (a RangeError) if it got that far.
+ */
+export const MAX_NESTING_DEPTH = 32;
 
 export type CodecErrorCode = CodecError['code'];
 export type Decoded = { ok: true; message: Message; compressed: boolean } | { ok: false; error: CodecError };
@@ -102,6 +117,17 @@ export class Codec {
 
   /** A typed message or a typed error; never throws on bad input. */
   decode(frame: Frame): Decoded {
+    try {
+      return this.decodeUnguarded(frame);
+    } catch (err) {
+      // Every known way to fail returns above; this is the last wall, so that no frame, whatever
+      // it holds, can throw through a socket handler and stop the process (the boiler's controller).
+      const what = err instanceof RangeError ? 'stack exhausted' : 'internal error';
+      return fail(new UndecodableError(`${what} while decoding: ${String((err as Error)?.message ?? err).slice(0, 200)}`));
+    }
+  }
+
+  private decodeUnguarded(frame: Frame): Decoded {
     const size = typeof frame === 'string' ? frame.length : frame.byteLength;
     if (size > this.limits.maxFrameBytes) {
       return fail(new FrameTooLargeError(`frame of ${size} bytes is over the ${this.limits.maxFrameBytes} byte limit`));
@@ -138,6 +164,7 @@ export class Codec {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       return fail(new MalformedJsonError('frame is not a JSON object'));
     }
+    if (nestsDeeperThan(raw, MAX_NESTING_DEPTH)) return fail(new TooDeepError(`frame nests deeper than ${MAX_NESTING_DEPTH} levels`));
     const obj = raw as Record<string, unknown>;
     if (obj.v !== PROTOCOL_VERSION) {
       return fail(new VersionMismatchError(`protocol version ${JSON.stringify(obj.v)}, expected ${PROTOCOL_VERSION}`));
@@ -156,6 +183,24 @@ export class Codec {
     if (!parsed.success) return fail(schemaError(obj.type as MessageType, parsed.error.issues));
     return { ok: true, message: parsed.data, compressed };
   }
+}
+
+/**
+ * Whether a parsed value nests arrays and objects deeper than `levelsLeft`. Its own recursion
+ * stops at the limit, so it is safe on any depth; V8's JSON.parse is iterative, so a deep text
+ * parses without exhausting the stack and is caught here, before JSON.stringify and zod (both
+ * recursive) see it. Walking the parsed value costs a tenth of the parse, a scan of the text
+ * before it nearly half.
+ */
+export function nestsDeeperThan(value: unknown, levelsLeft: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levelsLeft === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (nestsDeeperThan(item, levelsLeft - 1)) return true;
+    return false;
+  }
+  for (const key in value) if (nestsDeeperThan((value as Record<string, unknown>)[key], levelsLeft - 1)) return true;
+  return false;
 }
 
 function fail(error: CodecError): Decoded {

@@ -16,6 +16,9 @@ import {
   UnknownFieldError,
   UnknownTypeError,
   VersionMismatchError,
+  TooDeepError,
+  UndecodableError,
+  MAX_NESTING_DEPTH,
   type Frame,
 } from '../src/index.js';
 import { MESSAGE_TYPES, messageOf, zoneState } from './arbitraries.js';
@@ -131,5 +134,87 @@ describe('codec rejections, each its own typed error', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('codec against hostile nesting and numbers', () => {
+  const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+
+  it('refuses the 6,000-deep auth frame that used to throw a RangeError, as too_deep', () => {
+    const text = `{"v":1,"type":"auth_response","ts":1,"sum":"00000000","payload":${deep(6000)}}`;
+    // The old decoder's JSON.stringify of this payload overflowed the stack; prove the frame is that one.
+    expect(() => JSON.stringify(JSON.parse(text))).toThrow(RangeError);
+    const d = codec.decode(text);
+    expect(!d.ok && d.error).toBeInstanceOf(TooDeepError);
+    expect(!d.ok && d.error.code).toBe('too_deep');
+  });
+
+  it('refuses nesting as deep as a whole frame allows, as text and as gzip', () => {
+    const text = `{"v":1,"payload":${deep(400_000)}}`; // 800 KB, under the 1 MiB frame limit
+    const d = codec.decode(text);
+    expect(!d.ok && d.error).toBeInstanceOf(TooDeepError);
+    const gz = codec.decode(gzipSync(`{"v":1,"payload":${deep(1_000_000)}}`));
+    expect(!gz.ok && gz.error).toBeInstanceOf(TooDeepError);
+  });
+
+  it('accepts nesting up to the limit and refuses one level more', () => {
+    const at = (levels: number) => `{"v":1,"type":"heartbeat","ts":1,"sum":"0","payload":${deep(levels - 1)}}`;
+    const ok = codec.decode(at(MAX_NESTING_DEPTH));
+    expect(!ok.ok && ok.error.code).not.toBe('too_deep'); // refused for its checksum, not its depth
+    const over = codec.decode(at(MAX_NESTING_DEPTH + 1));
+    expect(!over.ok && over.error.code).toBe('too_deep');
+  });
+
+  it('refuses huge and unsafe numbers in every numeric field with a typed error', () => {
+    const huge = fc.oneof(
+      fc.constantFrom('1e400', '-1e400', '9007199254740993', '1e21', '123456789012345678901234567890', '-0', '1.5'),
+      fc.bigInt({ min: 2n ** 53n, max: 2n ** 200n }).map(String),
+    );
+    fc.assert(
+      fc.property(huge, fc.constantFrom('ts', 'seq', 'last_seq', 'uptime_s'), (n, field) => {
+        const payload = `{"last_seq":${field === 'last_seq' ? n : 5},"digest":"abc","uptime_s":${field === 'uptime_s' ? n : 3}}`;
+        const sum = crc32(JSON.stringify(JSON.parse(payload)));
+        const text = `{"v":1,"type":"heartbeat","ts":${field === 'ts' ? n : 1},${field === 'seq' ? `"seq":${n},` : ''}"sum":"${sum}","payload":${payload}}`;
+        const d = codec.decode(text);
+        // Whatever gets through (-0, an uptime of 1e21 s) is a finite number, and every seq and time a safe integer.
+        if (d.ok && d.message.type === 'heartbeat') {
+          expect(Number.isSafeInteger(d.message.ts)).toBe(true);
+          expect(Number.isSafeInteger(d.message.payload.last_seq)).toBe(true);
+          expect(d.message.seq === undefined || Number.isSafeInteger(d.message.seq)).toBe(true);
+          expect(Number.isFinite(d.message.payload.uptime_s)).toBe(true);
+        } else expect(d.ok).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws on arbitrary frames mixing bytes, deep nesting and huge numbers', () => {
+    const frames = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.string(),
+      fc.integer({ min: 1, max: 20_000 }).map((n) => `{"v":1,"type":"auth_response","ts":1,"sum":"x","payload":${deep(n)}}`),
+      fc.integer({ min: 1, max: 20_000 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)),
+      fc.double().map((x) => `{"v":1,"type":"heartbeat","ts":${String(x)},"sum":"0","payload":{"last_seq":${String(x)}}}`),
+      fc.json({ depthSize: 'large' }),
+    );
+    fc.assert(
+      fc.property(frames, (frame) => {
+        const d = codec.decode(frame);
+        expect(typeof d.ok).toBe('boolean');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('turns anything thrown inside decoding into an undecodable error, never a throw', () => {
+    const broken = new Codec({
+      gzip: nodeCompression.gzip,
+      gunzip: () => {
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+    });
+    const d = broken.decode(gzipSync('{}'));
+    expect(!d.ok && d.error).toBeInstanceOf(UndecodableError);
+    expect(!d.ok && d.error.message).toMatch(/stack exhausted/);
   });
 });
