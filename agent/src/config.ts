@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { join } from 'node:path';
-import { envNumber, envPort, isTimeZone, LogLevel } from '@boiler/shared';
+import { isLoopbackHost } from '@boiler/service';
+import { envNumber, envPort, envSecret, isTimeZone, LogLevel } from '@boiler/shared';
 
 const agentDir = join(import.meta.dirname, '..');
 
@@ -16,12 +17,20 @@ export const AgentEnv = z.object({
   ZONES_FILE: z.string().min(1).default(join(agentDir, 'zones.json')),
   /** Pi only: which BCM pin drives which output and reads which input, and the 1-wire directory. */
   HARDWARE_FILE: z.string().min(1).default(join(agentDir, 'hardware.pi.json')),
-  SHARED_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  SHARED_SECRET: envSecret.optional(),
   SHARED_SECRET_FILE: z.string().min(1).optional(),
-  API_KEY: z.string().min(16, 'at least 16 characters').optional(),
+  API_KEY: envSecret.optional(),
   /** Requests per second each API client may make (bursts of twice that). */
   API_RATE_LIMIT: envNumber({ min: 1, max: 100_000 }).default(20),
   SIM_SPEED: envNumber({ min: 0.1, max: 100_000 }).default(1),
   TIME_ZONE: z.string().refine(isTimeZone, 'not an IANA time zone this runtime knows').default('America/Denver'),
+}).superRefine((env, ctx) => {
+  // Off loopback the agent is meant to be reached by the relay; without a secret its link is
+  // off and the owner hears nothing (no alerts, no commands) until the house is cold. Saying so
+  // at the installer's first start is better than an agent that runs deaf. On loopback (a bench
+  // or a kiosk-only Pi) running without the link is a choice, and main.ts warns.
+  if (env.SHARED_SECRET === undefined && env.SHARED_SECRET_FILE === undefined && !isLoopbackHost(env.WS_HOST)) {
+    ctx.addIssue({ code: 'custom', path: ['SHARED_SECRET'], message: `required (or SHARED_SECRET_FILE) when WS_HOST (${env.WS_HOST}) is not loopback only: the relay link is authenticated with it` });
+  }
 });
 export type AgentEnv = z.infer<typeof AgentEnv>;

@@ -18,16 +18,17 @@ import type { EngineConfig } from './control/index.js';
 
 let env: AgentEnv;
 let zones: ZonesFile;
+let secret: string | undefined;
 try {
   env = loadPartConfig(AgentEnv, { dir: dirname(import.meta.dirname) });
   zones = readZones(env.ZONES_FILE);
+  secret = readSecret(env.SHARED_SECRET, env.SHARED_SECRET_FILE);
 } catch (err) {
   exitOnConfigError(err);
 }
 
 const log = createLogger({ name: 'agent', level: env.LOG_LEVEL });
 const config: EngineConfig = { ...zones, time_zone: env.TIME_ZONE };
-const secret = readSecret(env.SHARED_SECRET, env.SHARED_SECRET_FILE);
 
 mkdirSync(dirname(env.DB_PATH), { recursive: true });
 const store = AgentStore.open(env.DB_PATH);

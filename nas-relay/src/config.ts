@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { join } from 'node:path';
-import { envNumber, envPort, LogLevel } from '@boiler/shared';
+import { isLoopbackHost } from '@boiler/service';
+import { envNumber, envPort, envSecret, LogLevel } from '@boiler/shared';
 
 const relayDir = join(import.meta.dirname, '..');
 
@@ -23,12 +24,18 @@ export const RelayEnv = z.object({
   HTTP_PORT: envPort.default(8000),
   TLS_CERT: z.string().min(1).optional(),
   TLS_KEY: z.string().min(1).optional(),
-  API_KEY: z.string().min(16, 'at least 16 characters').optional(),
-  SHARED_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  API_KEY: envSecret.optional(),
+  SHARED_SECRET: envSecret.optional(),
   SHARED_SECRET_FILE: z.string().min(1).optional(),
   /** Requests per second each API client may make (bursts of twice that). */
   API_RATE_LIMIT: envNumber({ min: 1, max: 100_000 }).default(50),
   /** Seconds of silence after which the agent link is dead. */
   LINK_DEAD_AFTER: envNumber({ min: 1, max: 3600 }).default(90),
+}).superRefine((env, ctx) => {
+  // Without a key anyone who reaches the relay reads the house (empty or not) and commands it;
+  // that is only acceptable when nobody but this machine can reach it.
+  if (env.API_KEY === undefined && !isLoopbackHost(env.HTTP_HOST)) {
+    ctx.addIssue({ code: 'custom', path: ['API_KEY'], message: `required when HTTP_HOST (${env.HTTP_HOST}) is not loopback only: without it anyone who reaches the relay reads and commands the house` });
+  }
 });
 export type RelayEnv = z.infer<typeof RelayEnv>;

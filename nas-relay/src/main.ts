@@ -28,6 +28,8 @@ try {
 }
 
 const log = createLogger({ name: 'relay', level: env.LOG_LEVEL });
+// The config check refuses a missing key off loopback; on loopback it is allowed (a bench, `npm start` on one machine) but said.
+if (env.API_KEY === undefined) log.warn({ host: env.HTTP_HOST }, 'no API_KEY: anyone on this machine can read and command the house through the relay (allowed on loopback only)');
 const dataDir = dirname(env.DB_PATH);
 mkdirSync(dataDir, { recursive: true });
 const replica = Replica.open(env.DB_PATH);

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { loadConfig, parseDotenv, ConfigError } from '@boiler/shared';
+import { loadConfig, parseDotenv, ConfigError, envSecret } from '@boiler/shared';
 
 /**
  * A part's configuration: its `.env` file (when present in `dir`) under the process
@@ -16,10 +16,22 @@ export function loadPartConfig<S extends z.ZodObject>(
   return loadConfig(schema, options.env ?? process.env, dotenv);
 }
 
-/** Reads a secret given inline or as a file (Docker and systemd credentials); the file wins. */
+/**
+ * Reads the link secret given inline (SHARED_SECRET, already checked by the part's schema) or as
+ * a file (SHARED_SECRET_FILE: Docker and systemd credentials); the file wins, and its content
+ * is held to the same rules (length, not the example's placeholder). Throws ConfigError.
+ */
 export function readSecret(inline: string | undefined, file: string | undefined): string | undefined {
-  if (file !== undefined) return readFileSync(file, 'utf8').trim();
-  return inline;
+  if (file === undefined) return inline;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError([`SHARED_SECRET_FILE: cannot read ${file}: ${(err as Error).message}`]);
+  }
+  const checked = envSecret.safeParse(text);
+  if (!checked.success) throw new ConfigError(checked.error.issues.map((i) => `SHARED_SECRET_FILE: the secret in ${file}: ${i.message}`));
+  return checked.data;
 }
 
 /** Runs a part's startup, printing one line per configuration problem and exiting 2 on them. */

@@ -5,3 +5,4 @@ export * from './link-auth.js';
 export * from './event-log/index.js';
 export * from './http.js';
 export * from './sqlite.js';
+export * from './loopback.js';

@@ -67,6 +67,22 @@ export function envNumber(options: { min: number; max: number; int?: boolean }) 
 /** An environment variable holding a TCP port. */
 export const envPort = z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535);
 
+/**
+ * Whether a secret is one of the placeholders of the example files (`REPLACE-ME-...` in
+ * nas-relay/.env.example) rather than a real one: they are long enough to pass the length
+ * check, and a copied example left as it is would otherwise guard the house with a secret
+ * that is published in this repository.
+ */
+export function isPlaceholderSecret(value: string): boolean {
+  return /replace[-_ ]?me|change[-_ ]?me|not[-_ ]a[-_ ]real/i.test(value);
+}
+
+/** An environment variable holding a secret or key: at least 16 characters, not an example placeholder. */
+export const envSecret = z
+  .string()
+  .min(16, 'at least 16 characters')
+  .refine((v) => !isPlaceholderSecret(v), 'is the placeholder of the example file; make a real one with: openssl rand -hex 32');
+
 /** An environment variable holding true/false (also 1/0, yes/no). */
 export const envBoolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, parseDotenv } from '@boiler/shared';
+import { ConfigError, loadConfig, parseDotenv } from '@boiler/shared';
 import { RelayEnv } from '../../src/config.js';
 import { INSTALL_HINT, composeConfig, composeConfigJson, findDockerCompose } from './compose.js';
 import {
@@ -134,12 +134,20 @@ describe('nas-relay/.env.example', () => {
     expect(bad).toEqual([]);
   });
 
-  it("passes the relay's config check as it stands, with placeholders that are plainly not secrets", () => {
+  it("holds placeholders the relay's config check refuses (so a copy left unfilled cannot start), and nothing else it refuses", () => {
     const values = parseDotenv(text);
-    const config = loadConfig(RelayEnv, {}, values);
     for (const key of ['SHARED_SECRET', 'API_KEY'] as const) {
-      expect(config[key], key).toMatch(/replace|change|example|not-a-real/i);
+      expect(values[key], key).toMatch(/replace|change|example|not-a-real/i);
     }
+    let problems: readonly string[] = [];
+    try {
+      loadConfig(RelayEnv, {}, values);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems = err.problems;
+    }
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['API_KEY', 'SHARED_SECRET']);
+    const config = loadConfig(RelayEnv, {}, { ...values, SHARED_SECRET: 'a-real-looking-secret-0123456789', API_KEY: 'a-real-looking-key-0123456789' });
     // The Pi over WireGuard: a private address, text only (nothing here contacts it).
     const url = new URL(config.PI_WS_URL);
     expect(url.protocol).toMatch(/^wss?:$/);
