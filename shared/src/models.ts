@@ -93,7 +93,8 @@ export const ZoneState = z.strictObject({
 });
 export type ZoneState = z.infer<typeof ZoneState>;
 
-export const AlertKind = z.enum(['freeze_risk', 'sensor_fault', 'long_run', 'no_temp_rise', 'high_limit', 'stuck_relay']);
+/** `state_reset`: the agent's saved state was unreadable and it started fresh (schedules and presets kept where readable). */
+export const AlertKind = z.enum(['freeze_risk', 'sensor_fault', 'long_run', 'no_temp_rise', 'high_limit', 'stuck_relay', 'state_reset']);
 export type AlertKind = z.infer<typeof AlertKind>;
 
 export const Alert = z.strictObject({
