@@ -93,8 +93,13 @@ export const ZoneState = z.strictObject({
 });
 export type ZoneState = z.infer<typeof ZoneState>;
 
-/** `state_reset`: the agent's saved state was unreadable and it started fresh (schedules and presets kept where readable). */
-export const AlertKind = z.enum(['freeze_risk', 'sensor_fault', 'long_run', 'no_temp_rise', 'high_limit', 'stuck_relay', 'state_reset']);
+/**
+ * `state_reset`: the agent's saved state was unreadable and it started fresh (schedules and presets
+ * kept where readable). `storage_fault`: the agent's database refuses writes (full, read-only, I/O
+ * error); control goes on from memory. `output_fault`: writing one output failed; that output alone
+ * is released.
+ */
+export const AlertKind = z.enum(['freeze_risk', 'sensor_fault', 'long_run', 'no_temp_rise', 'high_limit', 'stuck_relay', 'state_reset', 'storage_fault', 'output_fault']);
 export type AlertKind = z.infer<typeof AlertKind>;
 
 export const Alert = z.strictObject({
