@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import {
   canonicalJson,
   type Command,
@@ -15,8 +16,14 @@ import type { Logger } from '@boiler/service';
 import {
   EngineState,
   applyCommand,
+  describeUnreadable,
+  freshStateKeeping,
   initialState,
   resumeState,
+  salvageSettings,
+  stopGapOf,
+  upgradeEngineState,
+  type AliveMark,
   systemStateOf,
   tick as engineTick,
   zoneStatesOf,
@@ -30,6 +37,7 @@ import { reportableCelsius } from './control/readings.js';
 import type { AgentStore, NewEvent } from './store/index.js';
 import type { Clock, DigitalInputs, RelayBoard, SensorBus, SensorReading } from './hardware/types.js';
 import type { AgentBus } from './bus.js';
+import { systemBootClock, type AliveMarks, type BootClock } from './alive-mark.js';
 import type { AgentFacade, CommandAnswer, EventQuery } from './api/server.js';
 import type { OutboxSource } from './sync/link-server.js';
 
@@ -53,6 +61,12 @@ export interface AgentOptions {
   pollWaitMs: number;
   /** Events older than this may be pruned (the newest outbox window is always kept). */
   eventRetentionMs: number;
+  /** Where the agent leaves a sign of life between saves; null keeps it only in the saved state. */
+  aliveMarks: AliveMarks | null;
+  /** Real ms between signs of life: a crash's run lengths are recorded to within this. */
+  aliveEveryMs: number;
+  /** The machine's boot id and monotonic clock, which measure how long a restart took. */
+  bootClock: BootClock;
 }
 
 export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
@@ -60,6 +74,9 @@ export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
   reassertEveryMs: 30_000,
   pollWaitMs: 250,
   eventRetentionMs: 400 * 24 * 3600_000,
+  aliveMarks: null,
+  aliveEveryMs: 1000,
+  bootClock: systemBootClock(),
 };
 
 const SAMPLE_EVERY_MS = 60_000;
@@ -92,6 +109,10 @@ export class Agent implements AgentFacade, OutboxSource {
   private readonly startedReal = performance.now();
   private lastTickReal = Number.NEGATIVE_INFINITY;
   private stopped = false;
+  /** This process among the agent's lives, so its signs of life are matched to the state it saved. */
+  private readonly run = randomUUID();
+  private lastAliveBoot = Number.NEGATIVE_INFINITY;
+  private aliveFailing = false;
   ticks = 0;
 
   constructor(
@@ -117,26 +138,104 @@ export class Agent implements AgentFacade, OutboxSource {
   }
 
   /**
-   * Loads persisted state (or starts fresh), with every timer rebased so a restart never
-   * shortens a minimum time, and outputs derived afresh on the first tick rather than restored.
+   * Loads persisted state (or starts fresh), upgraded to today's layout and with every timer moved
+   * onto this process's clock (see resumeState); outputs are derived afresh on the first tick.
+   * Never throws for what it finds on disk: a state it cannot take up starts fresh, keeping the
+   * schedules and presets it can read, with a state_reset alert, so a bad row cannot make a
+   * restart loop with the relays released.
    */
   start(): void {
     const now = this.instant();
     // Outputs are released until the first tick decides; minimum off times then count from the stop.
     this.hardware.relays.safeState();
-    const persisted = this.store.loadRuntime(STATE_KEY, EngineState);
     let events: EngineEvent[] = [];
-    if (persisted === null) {
-      this.state = initialState(this.config, now);
-      this.log.info('no saved state: starting fresh, every zone AUTO');
-    } else {
-      const resumed = resumeState(this.config, persisted, now);
-      this.state = resumed.state;
-      events = resumed.events;
-      this.log.info({ released: events.length }, 'resumed saved state');
+    let raw: unknown = null;
+    try {
+      raw = this.store.loadRuntime(STATE_KEY, z.unknown());
+      if (raw === null) {
+        this.state = initialState(this.config, now);
+        this.log.info('no saved state: starting fresh, every zone AUTO');
+      } else {
+        const { state: persisted, from } = upgradeEngineState(raw);
+        if (from !== persisted.version) this.log.info({ from, to: persisted.version }, 'saved state upgraded');
+        const boot = this.options.bootClock;
+        const gap = stopGapOf(persisted, this.readAliveMark(), { id: boot.bootId(), mono: boot.monotonic() });
+        const resumed = resumeState(this.config, persisted, now, gap);
+        this.state = resumed.state;
+        events = resumed.events;
+        this.log.info({ released: events.length, downtime_ms: gap.downtimeMs }, 'resumed saved state');
+      }
+    } catch (err) {
+      ({ state: this.state, events } = this.resetState(raw, err, now));
     }
-    this.persist(events, now);
+    try {
+      this.persist(events, now);
+    } catch (err) {
+      // Control does not need the disk: the state lives in memory and is saved again by the ticks.
+      this.log.error({ err }, 'saving state at start failed; running from memory');
+    }
+    this.markAlive(now);
     this.refreshViews(now);
+  }
+
+  /** A fresh state keeping what can be salvaged of an unreadable one, with a state_reset alert and its ALERT event. */
+  private resetState(raw: unknown, err: unknown, now: Instant): { state: EngineState; events: EngineEvent[] } {
+    const reason = describeUnreadable(err);
+    const salvaged = salvageSettings(raw);
+    const fresh = freshStateKeeping(this.config, salvaged, now);
+    const kept = `${salvaged.default_schedule === null ? 'no' : 'the'} default schedule, ${salvaged.zone_schedules.size} zone schedules, ${salvaged.presets.length} presets`;
+    const message = `saved state unreadable (${reason}); started fresh, every zone AUTO, kept ${kept}`.slice(0, 300);
+    this.log.error({ err, kept }, 'saved engine state unreadable: starting fresh');
+    const alert = { id: 'state_reset', kind: 'state_reset', zone: null, message, raised_at: now.wall, acknowledged: false } as const;
+    const event: EngineEvent = {
+      ts: now.wall,
+      source: 'system',
+      zone: null,
+      event: 'ALERT',
+      room_c: null,
+      pipe_c: null,
+      outdoor_c: null,
+      duration_s: null,
+      detail: `state_reset: ${message}`.slice(0, 500),
+    };
+    return { state: { ...fresh, alerts: [alert] }, events: [event] };
+  }
+
+  /** The newest sign of life the last process left, or null; a broken mark file is no reason not to start. */
+  private readAliveMark(): AliveMark | null {
+    try {
+      return this.options.aliveMarks?.read() ?? null;
+    } catch (err) {
+      this.log.warn({ err }, 'reading the last sign of life failed; downtime unknown');
+      return null;
+    }
+  }
+
+  /** Where this process stands now on every clock. */
+  private aliveMark(now: Instant): AliveMark {
+    const boot = this.options.bootClock;
+    return { run: this.run, boot_id: boot.bootId(), boot_mono: boot.monotonic(), mono: now.mono, wall: now.wall };
+  }
+
+  /**
+   * Leaves a sign of life at most every aliveEveryMs of real time. A failed write (a full or
+   * read-only disk) is logged once per episode and never stops control: the cost is only that a
+   * crash's last run is recorded a little short.
+   */
+  private markAlive(now: Instant): void {
+    const marks = this.options.aliveMarks;
+    if (marks === null) return;
+    const real = this.options.bootClock.monotonic();
+    if (real - this.lastAliveBoot < this.options.aliveEveryMs) return;
+    this.lastAliveBoot = real;
+    try {
+      marks.write(this.aliveMark(now));
+      if (this.aliveFailing) this.log.info('sign of life written again');
+      this.aliveFailing = false;
+    } catch (err) {
+      if (!this.aliveFailing) this.log.warn({ err }, 'writing the sign of life failed; control goes on');
+      this.aliveFailing = true;
+    }
   }
 
   /** One control step. Never throws: a failure is logged and the outputs go to a safe state. */
@@ -155,6 +254,7 @@ export class Agent implements AgentFacade, OutboxSource {
       this.state = result.state;
       if (switched || now.mono - this.lastPersistMono >= 60_000) this.persist(result.events, now);
       this.drive(result.outputs, now);
+      this.markAlive(now);
       this.maybeSample(now);
       this.refreshViews(now);
       this.ticks++;
@@ -204,7 +304,7 @@ export class Agent implements AgentFacade, OutboxSource {
     let events: EventEntry[];
     try {
       [result, events] = this.store.transaction(() => {
-        this.store.saveRuntime(STATE_KEY, EngineState, applied.state, now.wall);
+        this.store.saveRuntime(STATE_KEY, EngineState, { ...applied.state, alive: this.aliveMark(now) }, now.wall);
         const written = this.store.appendEvents([{ ...applied.event, detail: `${applied.event.detail ?? ''} [${command.id}]`.trim().slice(0, 500) }]);
         const r: CommandResult = { id: command.id, outcome: 'succeeded', error: null, seq: written[0]?.seq ?? null, finished_at: now.wall };
         this.store.audit({ ts: now.wall, commandId: command.id, actor, action: command.body.type, detail: canonicalJson(command.body).slice(0, 2000) });
@@ -381,7 +481,7 @@ export class Agent implements AgentFacade, OutboxSource {
 
   private persist(events: readonly EngineEvent[], now: Instant): void {
     const written = this.store.transaction(() => {
-      this.store.saveRuntime(STATE_KEY, EngineState, this.state, now.wall);
+      this.store.saveRuntime(STATE_KEY, EngineState, { ...this.state, alive: this.aliveMark(now) }, now.wall);
       return events.length > 0 ? this.store.appendEvents(events as NewEvent[]) : [];
     });
     this.lastPersistMono = now.mono;

@@ -7,6 +7,7 @@ import { AgentEnv } from './config.js';
 import { ZonesFile } from './zones.js';
 import { AgentStore } from './store/index.js';
 import { Agent, type Hardware } from './agent.js';
+import { AliveMarkFile } from './alive-mark.js';
 import { AgentBus } from './bus.js';
 import { createApiServer } from './api/server.js';
 import { LinkServer } from './sync/link-server.js';
@@ -35,7 +36,9 @@ const store = AgentStore.open(env.DB_PATH);
 const hardware = await buildHardware();
 const bus = new AgentBus();
 const watchdog = new Watchdog(process.env);
-const agent = new Agent(config, store, hardware, bus, log.child({ component: 'control' }), {}, () => watchdog.fed());
+// The sign of life sits beside the database: a restart reads it to know when the old process died.
+const aliveMarks = new AliveMarkFile(`${env.DB_PATH}.alive`);
+const agent = new Agent(config, store, hardware, bus, log.child({ component: 'control' }), { aliveMarks }, () => watchdog.fed());
 agent.start();
 
 const server = createApiServer(agent, { apiKey: env.API_KEY, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 } }, log.child({ component: 'api' }));
@@ -85,6 +88,7 @@ function shutdown(code: number): void {
   hardware.relays.close();
   hardware.inputs.close();
   hardware.sensors.close();
+  aliveMarks.close();
   server.close();
   server.closeAllConnections();
   try {

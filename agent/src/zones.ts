@@ -56,6 +56,11 @@ export const ZonesFile = z
     /** System circulator; runs on past the boiler so the heat exchanger is purged (overrun). */
     pump_output: z.string().min(1).optional(),
     pump_overrun_s: z.number().int().min(0).max(900).default(120),
+    /** Minimum on and off times of the boiler and the pump, like a zone's: short firing cycles wear a burner. */
+    boiler_min_on_s: z.number().int().min(0).max(3600).default(180),
+    boiler_min_off_s: z.number().int().min(0).max(3600).default(180),
+    pump_min_on_s: z.number().int().min(0).max(3600).default(60),
+    pump_min_off_s: z.number().int().min(0).max(3600).default(60),
     /** Input that reads the burner actually firing. */
     burner_input: z.string().min(1).optional(),
     outdoor_sensor: z.string().min(1).optional(),

@@ -276,6 +276,32 @@ interface PlantPlan {
  * valves that were open run on for the overrun, to carry the exchanger's heat away.
  */
 function sequencePlant(config: EngineConfig, state: EngineState, decisions: readonly ZoneDecision[], now: Instant): PlantPlan {
+  return holdPlantMinimums(config, state, planPlant(config, state, decisions, now), now);
+}
+
+/**
+ * The boiler's and the pump's minimum times on top of the plan. The boiler's minimum on time is
+ * kept inside the plan, where the valves it fires into are held open; here a boiler waits out its
+ * minimum off time, the pump keeps its own times, and the boiler fires only into a pump that was
+ * already running at the last tick, so the valve-then-pump-then-boiler order holds whatever waits.
+ */
+function holdPlantMinimums(config: EngineConfig, state: EngineState, plan: PlantPlan, now: Instant): PlantPlan {
+  let boiler = plan.boiler;
+  let pump = plan.pump;
+  if (config.boiler_output !== undefined && boiler && !state.boiler.on && now.mono - state.boiler.changed.mono < config.boiler_min_off_s * 1000) {
+    boiler = false;
+  }
+  if (config.pump_output !== undefined) {
+    const pumpFor = now.mono - state.pump.changed.mono;
+    if (state.pump.on && !pump && pumpFor < config.pump_min_on_s * 1000) pump = true;
+    if (!state.pump.on && pump && pumpFor < config.pump_min_off_s * 1000) pump = false;
+    if (boiler && !(state.pump.on && pump)) boiler = false;
+  }
+  return boiler === plan.boiler && pump === plan.pump ? plan : { ...plan, boiler, pump };
+}
+
+/** Valves, boiler and pump as the zones' wishes ask, before the plant's own minimum off times. */
+function planPlant(config: EngineConfig, state: EngineState, decisions: readonly ZoneDecision[], now: Instant): PlantPlan {
   const wants = decisions.map((d) => d.want);
   if (config.boiler_output === undefined && config.pump_output === undefined) {
     return { valves: wants, boiler: false, pump: false, overrun: null, why: '' };
@@ -297,6 +323,14 @@ function sequencePlant(config: EngineConfig, state: EngineState, decisions: read
     return { valves: handover, boiler: held, pump: true, overrun: null, why: held ? 'handing over between zones' : 'a zone valve is opening' };
   }
 
+  // The boiler's minimum on time: it keeps firing into the valves that were open, with the pump,
+  // and the overrun starts when it stops. A zone over its high limit closes regardless; with no
+  // other valve open the boiler stops early, since firing into closed valves is worse than wear.
+  if (config.boiler_output !== undefined && state.boiler.on && now.mono - state.boiler.changed.mono < config.boiler_min_on_s * 1000) {
+    const keep = decisions.map((d) => d.before.output.on && !d.highLimit);
+    if (keep.some(Boolean)) return { valves: keep, boiler: true, pump: true, overrun: null, why: 'boiler minimum on time' };
+  }
+
   let overrun = state.overrun;
   if (overrun === null && config.pump_overrun_s > 0 && decisions.some((d) => d.before.output.on)) {
     // A zone over its high limit closes now, overrun or not, since its room must not get any
@@ -304,7 +338,9 @@ function sequencePlant(config: EngineConfig, state: EngineState, decisions: read
     const purge = decisions.filter((d) => d.before.output.on && !d.highLimit).map((d) => d.zone.name);
     overrun = { started: { wall: now.wall, mono: now.mono }, zones: purge };
   }
-  if (overrun !== null && now.mono - overrun.started.mono < config.pump_overrun_s * 1000) {
+  // The pump's minimum on time stretches an overrun (its valves stay open); with none the pump runs on alone.
+  const pumpHeld = config.pump_output !== undefined && state.pump.on && now.mono - state.pump.changed.mono < config.pump_min_on_s * 1000;
+  if (overrun !== null && (now.mono - overrun.started.mono < config.pump_overrun_s * 1000 || pumpHeld)) {
     const purging = overrun.zones;
     const valves = decisions.map((d) => d.before.output.on && !d.highLimit && purging.includes(d.zone.name));
     return { valves, boiler: false, pump: true, overrun, why: 'no zone calls for heat; pump overrun' };

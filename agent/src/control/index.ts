@@ -10,14 +10,28 @@ export {
   Overrun,
   RiseBaseline,
   Stamp,
+  AliveMark,
+  ENGINE_STATE_VERSION,
   MAX_PRESETS,
   initialState,
   parseEngineState,
   rebaseStamp,
   resumeState,
+  stopGapOf,
   type EngineEvent,
   type ResumeResult,
+  type StopGap,
 } from './state.js';
+export {
+  STATE_UPGRADES,
+  StateUpgradeError,
+  describeUnreadable,
+  freshStateKeeping,
+  salvageSettings,
+  upgradeEngineState,
+  type SalvagedSettings,
+  type StateUpgrade,
+} from './state-upgrades.js';
 export { tick, NO_TEMP_RISE_AFTER_MS, NO_TEMP_RISE_MIN_C, type TickResult } from './engine.js';
 export { applyCommand, type CommandApplication, type CommandRefusal, type RefusalCode } from './commands.js';
 export { zoneStatesOf, systemStateOf } from './snapshot.js';

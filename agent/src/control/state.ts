@@ -25,6 +25,24 @@ export const MAX_PRESETS = 50;
 export const Stamp = z.strictObject({ wall: EpochMs, mono: z.number() });
 export type Stamp = z.infer<typeof Stamp>;
 
+/**
+ * A moment a process was known alive, on its own clocks and on the machine's: the kernel's boot
+ * id and its monotonic clock (CLOCK_MONOTONIC, shared by every process of one boot). Written with
+ * every saved state and, every second or so, as a sign of life; at the next start it says when
+ * the old process stopped, measured on a clock no wall-clock step can move.
+ */
+export const AliveMark = z.strictObject({
+  /** Which process: a random id per start, so a sign of life is matched to the state it goes with. */
+  run: z.string().min(1).max(64),
+  boot_id: z.string().min(1).max(64).nullable(),
+  /** ms on the machine's monotonic clock. */
+  boot_mono: z.number(),
+  /** The same moment on the engine's clocks. */
+  mono: z.number(),
+  wall: EpochMs,
+});
+export type AliveMark = z.infer<typeof AliveMark>;
+
 /** An output's level and when it last changed: the basis of minimum on/off times and run lengths. */
 export const OutputState = z.strictObject({ on: z.boolean(), changed: Stamp });
 export type OutputState = z.infer<typeof OutputState>;
@@ -72,8 +90,11 @@ export const Overrun = z.strictObject({ started: Stamp, zones: z.array(ZoneName)
 export type Overrun = z.infer<typeof Overrun>;
 
 /** Everything the engine carries between ticks; persisted as JSON and parsed back with this schema. */
+/** The layout version of the saved engine state; older ones are brought up by the numbered upgrades in state-upgrades.ts. */
+export const ENGINE_STATE_VERSION = 2;
+
 export const EngineState = z.strictObject({
-  version: z.literal(1),
+  version: z.literal(ENGINE_STATE_VERSION),
   away: z.boolean(),
   away_until: EpochMs.nullable(),
   default_schedule: WeeklySchedule,
@@ -85,6 +106,8 @@ export const EngineState = z.strictObject({
   overrun: Overrun.nullable(),
   alerts: z.array(Alert),
   last_tick: Stamp.nullable(),
+  /** Set by the agent when it saves the state (the engine never reads it): when that was, on every clock. */
+  alive: AliveMark.nullable(),
 });
 export type EngineState = z.infer<typeof EngineState>;
 
@@ -122,7 +145,7 @@ export function initialZone(zone: ZoneConfig, now: Instant): ZoneRuntime {
 /** The state of a fresh install: every zone AUTO and off, home, the config's schedules. */
 export function initialState(config: EngineConfig, now: Instant): EngineState {
   return {
-    version: 1,
+    version: ENGINE_STATE_VERSION,
     away: false,
     away_until: null,
     default_schedule: config.default_schedule,
@@ -133,17 +156,50 @@ export function initialState(config: EngineConfig, now: Instant): EngineState {
     overrun: null,
     alerts: [],
     last_tick: null,
+    alive: null,
   };
 }
 
 /**
- * Moves a stamp from a previous process's monotonic clock onto this one. The time since it is
- * taken from the wall clock, the only clock that survived the restart; if the wall clock went
- * backwards the elapsed time counts as zero, so a timer can restart in full but never run short.
+ * What is known of the stop between the old process and this one. `lastAliveMono` is the last
+ * moment the old process was known alive, on its own mono clock; `downtimeMs` is the time since,
+ * measured on the machine's monotonic clock within one boot, or null when it cannot be known (a
+ * reboot, a state saved before marks existed, a state another process ran on after saving).
  */
-export function rebaseStamp(stamp: Stamp, now: Instant): Stamp {
-  const elapsed = Math.max(0, now.wall - stamp.wall);
-  return { wall: stamp.wall, mono: now.mono - elapsed };
+export interface StopGap {
+  lastAliveMono: number | null;
+  downtimeMs: number | null;
+}
+
+/**
+ * Moves a stamp from the old process's monotonic clock onto this one: the time since it is the
+ * old process's own count up to its last sign of life plus the downtime. The wall clock plays no
+ * part, so a wall-clock step while the agent was down cannot shorten a timer. An unknown downtime
+ * counts as zero: a timer then resumes where it stood at the last sign of life, never shorter.
+ */
+export function rebaseStamp(stamp: Stamp, now: Instant, gap: StopGap): Stamp {
+  const before = gap.lastAliveMono === null ? 0 : Math.max(0, gap.lastAliveMono - stamp.mono);
+  return { wall: stamp.wall, mono: now.mono - before - (gap.downtimeMs ?? 0) };
+}
+
+/**
+ * Where the old process was last known alive, from the state's own mark and the newest sign of
+ * life. A sign of life from the same run extends the state; one from another process that ran
+ * after the state was saved (its own saves failed) means what that process switched is unknown.
+ */
+export function stopGapOf(persisted: EngineState, mark: AliveMark | null, boot: { id: string | null; mono: number }): StopGap {
+  const saved = persisted.alive;
+  if (saved === null) return { lastAliveMono: persisted.last_tick?.mono ?? null, downtimeMs: null };
+  let last = saved;
+  if (mark !== null && mark.run === saved.run) {
+    if (mark.mono > saved.mono) last = mark;
+  } else if (mark !== null) {
+    const olderInSameBoot = mark.boot_id !== null && mark.boot_id === saved.boot_id && mark.boot_mono <= saved.boot_mono;
+    if (!olderInSameBoot) return { lastAliveMono: saved.mono, downtimeMs: null };
+  }
+  // Another boot id (or none): the machine rebooted, and how long it was down is unknown.
+  const sameBoot = last.boot_id !== null && last.boot_id === boot.id;
+  return { lastAliveMono: last.mono, downtimeMs: sameBoot ? Math.max(0, boot.mono - last.boot_mono) : null };
 }
 
 /** What resuming persisted state gives: the state to tick on and the events the restart implies. */
@@ -153,22 +209,29 @@ export interface ResumeResult {
 }
 
 /**
- * Makes persisted state usable after a restart: every mono timer rebased (never shortened), and
- * zones matched to the config by name (new zones start fresh, removed ones and their alerts go).
+ * Makes persisted state usable after a restart: zones matched to the config by name (new zones
+ * start fresh, removed ones and their alerts go), and every timer moved onto this process's clock.
  *
- * Outputs that were on are taken as off since the last persisted tick, because the relays were
- * released when the old process stopped; counting the minimum off time from then is what keeps a
- * crash-and-restart from short-cycling a valve or the boiler. An OFF event records it.
+ * An output that was on when the old process stopped was released by the hardware at a moment
+ * nobody recorded, so it counts as switched off at start: its minimum off time runs from now (the
+ * rule ESPHome's thermostat follows after boot), and its run is recorded as ending at the old
+ * process's last sign of life, with an OFF event. An output that was off keeps the off time it has
+ * had, counted on the machine's monotonic clock; when the downtime is unknown (a reboot) it too
+ * counts as off since now, because GPIO lines may glitch while a board boots, and waiting one
+ * minimum off time costs a little heat while a short cycle costs a boiler or valve wear.
+ * Boosts keep their remaining time as of the last sign of life plus the measured downtime; with
+ * the downtime unknown they keep all of it, which errs towards a warm house.
  */
-export function resumeState(config: EngineConfig, persisted: EngineState, now: Instant): ResumeResult {
+export function resumeState(config: EngineConfig, persisted: EngineState, now: Instant, gap: StopGap): ResumeResult {
   const events: EngineEvent[] = [];
-  // Outputs only switch inside a tick, so an output that is on implies a last tick.
-  const stoppedAt = persisted.last_tick === null ? stampOf(now) : rebaseStamp(persisted.last_tick, now);
   const byName = new Map(persisted.zones.map((zone) => [zone.name, zone]));
 
   const restoreOutput = (output: OutputState, zone: string | null, detail: string): OutputState => {
-    if (!output.on) return { on: false, changed: rebaseStamp(output.changed, now) };
-    const ranMs = persisted.last_tick === null ? 0 : Math.max(0, persisted.last_tick.mono - output.changed.mono);
+    if (!output.on) {
+      if (gap.downtimeMs === null) return { on: false, changed: stampOf(now) };
+      return { on: false, changed: rebaseStamp(output.changed, now, gap) };
+    }
+    const ranMs = gap.lastAliveMono === null ? 0 : Math.max(0, gap.lastAliveMono - output.changed.mono);
     events.push({
       ts: now.wall,
       source: 'system',
@@ -178,9 +241,9 @@ export function resumeState(config: EngineConfig, persisted: EngineState, now: I
       pipe_c: null,
       outdoor_c: null,
       duration_s: Math.round(ranMs / 1000),
-      detail: `${detail} was released when the agent stopped`,
+      detail: `${detail} was released when the agent stopped; off since the restart`,
     });
-    return { on: false, changed: stoppedAt };
+    return { on: false, changed: stampOf(now) };
   };
 
   const zones = config.zones.map((zoneConfig): ZoneRuntime => {
@@ -188,7 +251,7 @@ export function resumeState(config: EngineConfig, persisted: EngineState, now: I
     if (saved === undefined) return initialZone(zoneConfig, now);
     return {
       ...saved,
-      boost: saved.boost === null ? null : { started: rebaseStamp(saved.boost.started, now), minutes: saved.boost.minutes },
+      boost: saved.boost === null ? null : { started: rebaseStamp(saved.boost.started, now, gap), minutes: saved.boost.minutes },
       output: restoreOutput(saved.output, saved.name, zoneConfig.output),
       // The run ended with the restart, so its baseline is meaningless.
       rise: null,

@@ -118,3 +118,111 @@ describe('boiler and pump sequencing', () => {
     ]);
   });
 });
+
+describe('boiler and pump minimum times', () => {
+  const timed = { ...plant, boiler_min_on_s: 180, boiler_min_off_s: 240, pump_min_on_s: 60, pump_min_off_s: 90 };
+
+  it('keeps the boiler off for its minimum off time while the valve and pump wait on it', () => {
+    const rig = new Rig(configOf([heatZone('Z1'), heatZone('Z2')], { ...timed, boiler_min_on_s: 0, pump_min_off_s: 0 }));
+    rig.run(60, rooms(18));
+    rig.advance(10);
+    rig.tick(rooms(20.5)); // boiler off, overrun begins
+    const boilerOff = rig.mono;
+    rig.advance(10);
+    rig.tick(rooms(19));
+    expect(levels(rig)).toEqual({ Z1: true, Z2: false, boiler: false, pump: true });
+    while (rig.mono - boilerOff < 240_000 - 10_000) {
+      rig.advance(10);
+      rig.tick(rooms(19));
+      expect(rig.output('boiler')).toBe(false);
+    }
+    rig.advance(10);
+    rig.tick(rooms(19));
+    expect(levels(rig)).toEqual({ Z1: true, Z2: false, boiler: true, pump: true });
+    expect(rig.state.boiler.changed.mono - boilerOff).toBe(240_000);
+  });
+
+  it('keeps the boiler firing into the open valve for its minimum on time, then runs the whole overrun', () => {
+    const rig = new Rig(configOf([heatZone('Z1'), heatZone('Z2')], timed));
+    rig.tick(rooms(18));
+    rig.advance(10);
+    rig.tick(rooms(18));
+    expect(rig.output('boiler')).toBe(true);
+    const fired = rig.mono;
+    rig.advance(10);
+    rig.run(160, rooms(20.5)); // satisfied 10 s after firing; held to 170 s
+    expect(levels(rig)).toEqual({ Z1: true, Z2: false, boiler: true, pump: true });
+    rig.advance(10);
+    rig.tick(rooms(20.5));
+    expect(levels(rig)).toEqual({ Z1: true, Z2: false, boiler: false, pump: true });
+    expect(rig.state.boiler.changed.mono - fired).toBe(180_000);
+    // The overrun counts from the boiler going off, not from when the zone was satisfied.
+    rig.run(110, rooms(20.5));
+    expect(levels(rig)).toEqual({ Z1: true, Z2: false, boiler: false, pump: true });
+    rig.advance(10);
+    rig.tick(rooms(20.5));
+    expect(levels(rig)).toEqual({ Z1: false, Z2: false, boiler: false, pump: false });
+    expect(rig.events.filter((e) => e.zone === null).map((e) => e.detail)).toEqual([
+      'pump on: a zone valve is opening',
+      'boiler on: a zone valve is open',
+      'boiler off: no zone calls for heat; pump overrun',
+      'pump off: overrun over',
+    ]);
+  });
+
+  it('cuts the minimum on time short when the only open valve closes at its high limit (never fire into closed valves)', () => {
+    const rig = new Rig(configOf([heatZone('Z1', { high_limit_c: 25 }), heatZone('Z2')], timed));
+    rig.run(20, rooms(18));
+    expect(rig.output('boiler')).toBe(true);
+    rig.advance(10);
+    rig.tick(rooms(25));
+    expect(levels(rig)).toEqual({ Z1: false, Z2: false, boiler: false, pump: true });
+  });
+
+  it('waits out the pump minimum off time, and fires the boiler only into a pump that ran a tick already', () => {
+    const rig = new Rig(configOf([heatZone('Z1'), heatZone('Z2')], { ...timed, pump_overrun_s: 0, boiler_min_on_s: 0, boiler_min_off_s: 0, pump_min_on_s: 0 }));
+    rig.run(60, rooms(18));
+    rig.advance(10);
+    rig.tick(rooms(20.5));
+    expect(levels(rig)).toEqual({ Z1: false, Z2: false, boiler: false, pump: false });
+    const pumpOff = rig.mono;
+    rig.advance(10);
+    rig.tick(rooms(18));
+    expect(levels(rig)).toEqual({ Z1: true, Z2: false, boiler: false, pump: false });
+    while (rig.mono - pumpOff < 90_000 - 10_000) {
+      rig.advance(10);
+      rig.tick(rooms(18));
+      expect([rig.output('pump'), rig.output('boiler')]).toEqual([false, false]);
+    }
+    rig.advance(10);
+    rig.tick(rooms(18));
+    expect(levels(rig)).toEqual({ Z1: true, Z2: false, boiler: false, pump: true });
+    rig.advance(10);
+    rig.tick(rooms(18));
+    expect(levels(rig)).toEqual({ Z1: true, Z2: false, boiler: true, pump: true });
+  });
+
+  it('runs the pump on for its minimum on time: the overrun stretched, or alone with no overrun', () => {
+    const long = { ...timed, pump_overrun_s: 30, pump_min_on_s: 120, boiler_min_on_s: 0 };
+    const rig = new Rig(configOf([heatZone('Z1'), heatZone('Z2')], long));
+    rig.run(20, rooms(18)); // pump on at 0 s
+    rig.advance(10);
+    rig.tick(rooms(20.5)); // overrun from 30 s
+    rig.run(80, rooms(20.5)); // to 110 s: past the 30 s overrun, inside the pump's 120 s
+    expect(levels(rig)).toEqual({ Z1: true, Z2: false, boiler: false, pump: true });
+    rig.advance(10);
+    rig.tick(rooms(20.5));
+    expect(levels(rig)).toEqual({ Z1: false, Z2: false, boiler: false, pump: false });
+
+    const alone = new Rig(configOf([heatZone('Z1'), heatZone('Z2')], { ...long, pump_overrun_s: 0 }));
+    alone.run(20, rooms(18));
+    alone.advance(10);
+    alone.tick(rooms(20.5));
+    expect(levels(alone)).toEqual({ Z1: false, Z2: false, boiler: false, pump: true });
+    alone.run(80, rooms(20.5));
+    expect(alone.output('pump')).toBe(true);
+    alone.advance(10);
+    alone.tick(rooms(20.5));
+    expect(alone.output('pump')).toBe(false);
+  });
+});

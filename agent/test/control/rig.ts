@@ -50,7 +50,9 @@ export function onOffZone(name: string, extra: Partial<ZoneInput> = {}): ZoneInp
 
 /** A config through the real schema, so defaults and bounds are the ones the agent will see. */
 export function configOf(zones: ZoneInput[], file: Partial<FileInput> = {}, timeZone = 'America/Denver'): EngineConfig {
-  const parsed = ZonesFile.parse({ default_schedule: everyDay([{ at: '00:00', setpoint_c: 20 }]), ...file, zones });
+  // Like the zones', the boiler's and pump's minimum times are off unless a test asks for them.
+  const plantTimes = { boiler_min_on_s: 0, boiler_min_off_s: 0, pump_min_on_s: 0, pump_min_off_s: 0 };
+  const parsed = ZonesFile.parse({ default_schedule: everyDay([{ at: '00:00', setpoint_c: 20 }]), ...plantTimes, ...file, zones });
   return { ...parsed, time_zone: timeZone };
 }
 
@@ -88,9 +90,12 @@ export class Rig {
     this.state = initialState(config, this.now());
     if (options.freshStart !== true) {
       // Pretend the outputs have been off for a day.
+      const offForADay = { on: false, changed: { wall: startWall - 86_400_000, mono: this.mono - 86_400_000 } };
       this.state = {
         ...this.state,
-        zones: this.state.zones.map((z) => ({ ...z, output: { on: false, changed: { wall: startWall - 86_400_000, mono: this.mono - 86_400_000 } } })),
+        zones: this.state.zones.map((z) => ({ ...z, output: offForADay })),
+        boiler: offForADay,
+        pump: offForADay,
       };
     }
   }

@@ -7,6 +7,7 @@ import {
   parseEngineState,
   rebaseStamp,
   resumeState,
+  stopGapOf,
   tick,
   type EngineState,
 } from '../../src/control/index.js';
@@ -50,98 +51,155 @@ describe('persisted state', () => {
 });
 
 describe('rebaseStamp', () => {
-  it('places the stamp as far back on the new mono clock as the wall clock says has passed', () => {
-    expect(rebaseStamp({ wall: 1_000_000, mono: 987_654 }, { wall: 1_060_000, mono: 5_000 })).toEqual({ wall: 1_000_000, mono: -55_000 });
+  it('counts the old process\'s own time up to its last sign of life plus the measured downtime', () => {
+    const gap = { lastAliveMono: 1_000_000, downtimeMs: 20_000 };
+    // 40 s before the last sign of life, 20 s down: 60 s ago on the new clock.
+    expect(rebaseStamp({ wall: 5, mono: 960_000 }, { wall: 0, mono: 5_000 }, gap)).toEqual({ wall: 5, mono: -55_000 });
   });
 
-  it('counts no time at all when the wall clock went backwards', () => {
-    expect(rebaseStamp({ wall: 1_000_000, mono: 987_654 }, { wall: 900_000, mono: 5_000 })).toEqual({ wall: 1_000_000, mono: 5_000 });
+  it('counts an unknown downtime as none, so a timer resumes where it stood', () => {
+    expect(rebaseStamp({ wall: 5, mono: 960_000 }, { wall: 9e12, mono: 5_000 }, { lastAliveMono: 1_000_000, downtimeMs: null })).toEqual({ wall: 5, mono: -35_000 });
   });
 
-  it('never leaves less of a minimum time than the wall clock allows (property)', () => {
+  it('never lets the wall clock shorten a timer, whatever it did (property)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }),
         fc.integer({ min: -7 * 86_400_000, max: 7 * 86_400_000 }),
-        fc.integer({ min: 0, max: 3600 }),
+        fc.integer({ min: 0, max: 3_600_000 }),
+        fc.option(fc.integer({ min: 0, max: 3_600_000 })),
         fc.double({ min: 0, max: 1e9, noNaN: true }),
-        (switchedWall, wallDelta, minS, newMono) => {
-          const now = { wall: switchedWall + wallDelta, mono: newMono };
-          const rebased = rebaseStamp({ wall: switchedWall, mono: 123 }, now);
-          // The engine counts elapsed time as now.mono - stamp.mono; it must not exceed what the wall
-          // clock says passed (a microsecond of float rounding aside), so no minimum time runs short.
-          const elapsedMs = now.mono - rebased.mono;
-          expect(elapsedMs).toBeLessThanOrEqual(Math.max(0, wallDelta) + 1e-3);
-          expect(Math.max(0, minS * 1000 - elapsedMs)).toBeGreaterThanOrEqual(minS * 1000 - Math.max(0, wallDelta) - 1e-3);
-          expect(rebased.mono).toBeLessThanOrEqual(now.mono);
+        (switchedWall, wallStep, beforeStopMs, downtimeMs, newMono) => {
+          const gap = { lastAliveMono: 123 + beforeStopMs, downtimeMs };
+          const now = { wall: switchedWall + wallStep, mono: newMono };
+          const rebased = rebaseStamp({ wall: switchedWall, mono: 123 }, now, gap);
+          // Elapsed is what the monotonic clocks measured, within float rounding; the wall step plays no part.
+          expect(Math.abs(now.mono - rebased.mono - (beforeStopMs + (downtimeMs ?? 0)))).toBeLessThan(1e-3);
         },
       ),
     );
   });
 });
 
-describe('resumeState after a restart', () => {
-  const config = configOf([heatZone('Z1', { min_on_s: 300, min_off_s: 600 }), heatZone('Z2', { min_off_s: 600 })], plant);
-  const cold = readingsOf({ Z1: { room: ok(15) }, Z2: { room: ok(25) } });
+describe('stopGapOf: where the old process was last known alive', () => {
+  const base = initialState(configOf([heatZone('Z1')]), { wall: WED_10AM, mono: 0 });
+  const mark = (run: string, mono: number, bootMono: number, boot = 'boot-a') => ({ run, boot_id: boot, boot_mono: bootMono, mono, wall: WED_10AM + mono });
+  const saved = { ...base, last_tick: { wall: WED_10AM + 50_000, mono: 50_000 }, alive: mark('r1', 50_000, 9_050_000) };
 
-  /** Runs until Z1 is on, persists, and returns the state and the clocks of the last tick. */
-  function beforeRestart(): { saved: EngineState; wall: number } {
+  it('takes the later sign of life of the same run, and the downtime from the machine clock', () => {
+    expect(stopGapOf(saved, mark('r1', 58_000, 9_058_000), { id: 'boot-a', mono: 9_060_000 })).toEqual({ lastAliveMono: 58_000, downtimeMs: 2_000 });
+  });
+
+  it('ignores an older sign of life of the same run', () => {
+    expect(stopGapOf(saved, mark('r1', 40_000, 9_040_000), { id: 'boot-a', mono: 9_060_000 })).toEqual({ lastAliveMono: 50_000, downtimeMs: 10_000 });
+  });
+
+  it('knows no downtime across a reboot', () => {
+    expect(stopGapOf(saved, mark('r1', 58_000, 9_058_000), { id: 'boot-b', mono: 30_000 })).toEqual({ lastAliveMono: 58_000, downtimeMs: null });
+  });
+
+  it('knows no downtime when another process ran after the state was saved (its saves failed)', () => {
+    expect(stopGapOf(saved, mark('r2', 5_000, 9_070_000), { id: 'boot-a', mono: 9_080_000 })).toEqual({ lastAliveMono: 50_000, downtimeMs: null });
+  });
+
+  it("ignores a previous process's older sign of life", () => {
+    expect(stopGapOf(saved, mark('r0', 99_000, 9_000_000), { id: 'boot-a', mono: 9_060_000 })).toEqual({ lastAliveMono: 50_000, downtimeMs: 10_000 });
+  });
+
+  it('falls back to the last tick with no mark in the state (a state saved before marks existed)', () => {
+    expect(stopGapOf({ ...saved, alive: null }, null, { id: 'boot-a', mono: 9_060_000 })).toEqual({ lastAliveMono: 50_000, downtimeMs: null });
+  });
+});
+
+describe('resumeState after a restart', () => {
+  const config = configOf([heatZone('Z1', { min_on_s: 300, min_off_s: 600 }), heatZone('Z2', { min_off_s: 600 })], {
+    ...plant,
+    boiler_min_off_s: 400,
+    pump_min_off_s: 200,
+  });
+  const cold = readingsOf({ Z1: { room: ok(15) }, Z2: { room: ok(25) } });
+  const bothCold = readingsOf({ Z1: { room: ok(15) }, Z2: { room: ok(15) } });
+
+  /** Runs until Z1, the pump and the boiler are on; Z2 went off 100 s before the last tick. */
+  function beforeRestart(): { saved: EngineState; mono: number } {
     const rig = new Rig(config);
     rig.run(120, cold);
-    expect(rig.output('valve-Z1')).toBe(true);
-    // Z2 went off 100 s before the stop.
+    expect([rig.output('valve-Z1'), rig.output('pump'), rig.output('boiler')]).toEqual([true, true, true]);
     const offAt = { wall: rig.wall - 100_000, mono: rig.mono - 100_000 };
     const zones = rig.state.zones.map((z) => (z.name === 'Z2' ? { ...z, output: { on: false, changed: offAt } } : z));
     rig.state = { ...rig.state, zones };
-    return { saved: throughJson(rig.state), wall: rig.wall };
+    return { saved: throughJson(rig.state), mono: rig.mono };
   }
 
-  it('takes the outputs that were on as off since the stop, with an OFF event, and keeps the minimum off time', () => {
-    const { saved, wall } = beforeRestart();
-    const { state, events } = resumeState(config, saved, { wall: wall + 30_000, mono: 42 });
+  /** When each output first comes on, ticking every second from the restart. */
+  function firstOn(state: EngineState, readings: ReturnType<typeof readingsOf>, restartMono: number): Record<string, number> {
+    const seen: Record<string, number> = {};
+    let s = state;
+    for (let t = 0; t <= 900; t++) {
+      const result = tick(config, s, readings, { wall: WED_10AM + t * 1000, mono: restartMono + t * 1000 });
+      s = result.state;
+      for (const [name, on] of result.outputs) if (on && seen[name] === undefined) seen[name] = t;
+    }
+    return seen;
+  }
+
+  it('counts every output that was on as switched off at the restart, its run ending at the last sign of life', () => {
+    const { saved, mono } = beforeRestart();
+    // Last sign of life 4 s after the last saved tick; down 30 s.
+    const { state, events } = resumeState(config, saved, { wall: WED_10AM, mono: 42 }, { lastAliveMono: mono + 4_000, downtimeMs: 30_000 });
     expect(state.zones.map((z) => z.output.on)).toEqual([false, false]);
     expect(events.map((e) => [e.event, e.zone, e.source, e.duration_s])).toEqual([
-      ['OFF', 'Z1', 'system', 120],
-      ['OFF', null, 'system', 110],
-      ['OFF', null, 'system', 120],
+      ['OFF', 'Z1', 'system', 124],
+      ['OFF', null, 'system', 114],
+      ['OFF', null, 'system', 124],
     ]);
-    // Z1 went off at the stop, 30 s ago: 570 s of minimum off time remain.
-    const early = tick(config, state, cold, { wall: wall + 30_000 + 569_000, mono: 42 + 569_000 });
-    expect(early.outputs.get('valve-Z1')).toBe(false);
-    const due = tick(config, early.state, cold, { wall: wall + 30_000 + 570_000, mono: 42 + 570_000 });
-    expect(due.outputs.get('valve-Z1')).toBe(true);
+    // Minimum off times run in full from the restart: Z1 600 s, pump 200 s (after the valve), boiler 400 s.
+    expect(firstOn(state, cold, 42)).toEqual({ 'valve-Z1': 600, pump: 600, boiler: 601 });
   });
 
-  it('restarts the minimum off time in full when the wall clock went backwards', () => {
-    const { saved, wall } = beforeRestart();
-    const back = wall - 3_600_000;
-    const { state } = resumeState(config, saved, { wall: back, mono: 7 });
-    const zoneTwoCold = readingsOf({ Z1: { room: ok(15) }, Z2: { room: ok(15) } });
-    const early = tick(config, state, zoneTwoCold, { wall: back + 599_000, mono: 7 + 599_000 });
-    expect(early.outputs.get('valve-Z1')).toBe(false);
-    expect(early.outputs.get('valve-Z2')).toBe(false);
-    const due = tick(config, early.state, zoneTwoCold, { wall: back + 600_000, mono: 7 + 600_000 });
-    expect(due.outputs.get('valve-Z1')).toBe(true);
-    expect(due.outputs.get('valve-Z2')).toBe(true);
+  it('runs the plant minimum off times in full from the restart as well', () => {
+    const { saved, mono } = beforeRestart();
+    const quickZone = configOf([heatZone('Z1'), heatZone('Z2')], { ...plant, boiler_min_off_s: 400, pump_min_off_s: 200 });
+    const { state } = resumeState(quickZone, saved, { wall: WED_10AM, mono: 0 }, { lastAliveMono: mono, downtimeMs: 1_000 });
+    const seen: Record<string, number> = {};
+    let s = state;
+    for (let t = 0; t <= 500; t++) {
+      const result = tick(quickZone, s, cold, { wall: WED_10AM + t * 1000, mono: t * 1000 });
+      s = result.state;
+      for (const [name, on] of result.outputs) if (on && seen[name] === undefined) seen[name] = t;
+    }
+    expect(seen).toEqual({ 'valve-Z1': 0, pump: 200, boiler: 400 });
   });
 
-  it("rebases an output that was off from its own switch time, not the restart's", () => {
-    const { saved, wall } = beforeRestart();
-    const { state } = resumeState(config, saved, { wall: wall + 200_000, mono: 0 });
-    // Z2 has been off 300 s by the wall clock: 300 s remain.
-    const zoneTwoCold = readingsOf({ Z1: { room: ok(25) }, Z2: { room: ok(15) } });
-    expect(tick(config, state, zoneTwoCold, { wall: wall + 499_000, mono: 299_000 }).outputs.get('valve-Z2')).toBe(false);
-    expect(tick(config, state, zoneTwoCold, { wall: wall + 500_000, mono: 300_000 }).outputs.get('valve-Z2')).toBe(true);
+  it('keeps the off time an output already had, counted on the monotonic clocks, not the wall', () => {
+    const { saved, mono } = beforeRestart();
+    // Z2 was off 100 s at the last tick, 20 s more before the last sign of life, then 80 s down: 400 s remain.
+    const { state } = resumeState(config, saved, { wall: WED_10AM + 7_200_000, mono: 0 }, { lastAliveMono: mono + 20_000, downtimeMs: 80_000 });
+    expect(firstOn(state, bothCold, 0)['valve-Z2']).toBe(400);
   });
 
-  it('carries a boost across a restart with only the time that has passed taken off', () => {
+  it('across a reboot (downtime unknown) runs every minimum off time in full from the restart', () => {
+    const { saved, mono } = beforeRestart();
+    const { state } = resumeState(config, saved, { wall: WED_10AM - 7_200_000, mono: 7 }, { lastAliveMono: mono, downtimeMs: null });
+    expect(firstOn(state, bothCold, 7)).toMatchObject({ 'valve-Z1': 600, 'valve-Z2': 600 });
+  });
+
+  it('carries a boost across a restart with only the monotonic time that passed taken off, whatever the wall clock did', () => {
     const rig = new Rig(configOf([heatZone('Z1')]));
     rig.do({ type: 'boost', zone: 'Z1', minutes: 10 });
     rig.tick(readingsOf({ Z1: { room: ok(25) } }));
-    const { state } = resumeState(rig.config, throughJson(rig.state), { wall: rig.wall + 240_000, mono: 0 });
     const warm = readingsOf({ Z1: { room: ok(25) } });
-    expect(tick(rig.config, state, warm, { wall: rig.wall + 599_000, mono: 359_000 }).state.zones[0]?.boost).not.toBeNull();
-    expect(tick(rig.config, state, warm, { wall: rig.wall + 600_000, mono: 360_000 }).state.zones[0]?.boost).toBeNull();
+    for (const wallStep of [-7_200_000, 0, 7_200_000]) {
+      // 60 s ran before the last sign of life, 180 s down: 360 s remain.
+      const gap = { lastAliveMono: rig.mono + 60_000, downtimeMs: 180_000 };
+      const { state } = resumeState(rig.config, throughJson(rig.state), { wall: rig.wall + wallStep, mono: 0 }, gap);
+      expect(tick(rig.config, state, warm, { wall: rig.wall + wallStep, mono: 359_000 }).state.zones[0]?.boost).not.toBeNull();
+      expect(tick(rig.config, state, warm, { wall: rig.wall + wallStep, mono: 360_000 }).state.zones[0]?.boost).toBeNull();
+      // Across a reboot the boost keeps what it had at the last sign of life: 540 s.
+      const rebooted = resumeState(rig.config, throughJson(rig.state), { wall: rig.wall + wallStep, mono: 0 }, { ...gap, downtimeMs: null }).state;
+      expect(tick(rig.config, rebooted, warm, { wall: rig.wall, mono: 539_000 }).state.zones[0]?.boost).not.toBeNull();
+      expect(tick(rig.config, rebooted, warm, { wall: rig.wall, mono: 540_000 }).state.zones[0]?.boost).toBeNull();
+    }
   });
 
   it('matches zones by name when the config changed, dropping the alerts of removed zones', () => {
@@ -152,7 +210,7 @@ describe('resumeState after a restart', () => {
     rig.tick(readingsOf({ A: { room: { ok: false, fault: 'crc', detail: 'x', at: 0 } }, B: { room: ok(21) } }));
     expect(rig.state.alerts.map((a) => a.zone)).toEqual(['A']);
     const next = configOf([heatZone('C', bare), heatZone('B', bare)]);
-    const { state } = resumeState(next, rig.state, rig.now());
+    const { state } = resumeState(next, rig.state, rig.now(), { lastAliveMono: rig.mono, downtimeMs: 0 });
     expect(state.zones.map((z) => [z.name, z.mode])).toEqual([
       ['C', 'AUTO'],
       ['B', 'OFF'],
