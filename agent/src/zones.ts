@@ -24,14 +24,26 @@ export const ZoneConfig = z.strictObject({
   freeze_room_c: z.number().min(1).max(15).default(7),
   freeze_pipe_c: z.number().min(0).max(15).default(4),
   high_limit_c: z.number().min(20).max(40).default(30),
-  /** What a zone does while its room sensor is faulted. */
+  /**
+   * What a zone does while its room sensor is faulted. The duty cycle follows the weather: the
+   * on-share that should hold `hold_c` at the outdoor temperature, within `min_duty`..`max_duty`
+   * (see failsafeDuty in control/safety.ts). `duty_fraction` pins one share whatever the weather.
+   */
   failsafe: z
     .strictObject({
       action: z.enum(['duty', 'off', 'on']).default('duty'),
-      duty_fraction: z.number().min(0).max(1).default(0.2),
+      /** A fixed on-share whatever the weather (the fail-safe before it followed the weather); overrides min and max. */
+      duty_fraction: z.number().min(0).max(1).optional(),
+      /** The least on-share, even on a mild day: the pipes in the walls are colder than the room. */
+      min_duty: z.number().min(0).max(1).default(0.2),
+      max_duty: z.number().min(0).max(1).default(1),
+      /** The room temperature the duty cycle aims to hold, °C: well clear of freezing, short of comfort. */
+      hold_c: z.number().min(5).max(20).default(12),
+      /** Cycle length; each cycle is on first, then off. */
       period_s: z.number().int().min(300).max(7200).default(1800),
     })
-    .default({ action: 'duty', duty_fraction: 0.2, period_s: 1800 }),
+    .refine((f) => f.min_duty <= f.max_duty, { message: 'min_duty must not exceed max_duty', path: ['min_duty'] })
+    .prefault({}),
   /** Setpoint used when no schedule says otherwise. */
   default_setpoint_c: Setpoint.default(18),
   /** Setpoint while the house is away (unless freeze protection needs more). */
@@ -64,6 +76,12 @@ export const ZonesFile = z
     /** Input that reads the burner actually firing. */
     burner_input: z.string().min(1).optional(),
     outdoor_sensor: z.string().min(1).optional(),
+    /**
+     * The site's design cold, °C: the outdoor temperature the emitters are sized to hold about
+     * 20 °C at when always on. The sensor-fault fail-safe plans for it when the outdoor sensor
+     * has failed too, and assumes that sizing until it has learned the zone.
+     */
+    design_outdoor_c: z.number().min(-50).max(5).default(-20),
     default_schedule: WeeklySchedule,
     zones: z.array(ZoneConfig).min(1).max(64),
   })

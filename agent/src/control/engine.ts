@@ -6,7 +6,7 @@ import type { EngineConfig, Instant } from './config.js';
 import { autoSetpoint, liveBoost, liveOverride, scheduleOf } from './modes.js';
 import { celsiusOf, reportableCelsius, sensorOf, type Readings, type ZoneReadings } from './readings.js';
 import { activeSwitch, scheduleClock, type ScheduleClock } from './schedule.js';
-import { failsafeOn, freezeProtects, holdMinimumTimes, hysteresis, overHighLimit } from './safety.js';
+import { failsafeDuty, failsafeOn, failsafeWeather, freezeProtects, holdMinimumTimes, hysteresis, overHighLimit, type FailsafeWeather } from './safety.js';
 import {
   alignZones,
   type Boost,
@@ -82,6 +82,13 @@ interface ZoneDecision {
   readonly pipe: SensorReading | null;
   readonly roomC: number | null;
   readonly pipeC: number | null;
+  /** The fail-safe's plan when it drove the zone this tick, for the event's detail. */
+  readonly failsafe: ZoneFailsafe | null;
+}
+
+interface ZoneFailsafe {
+  readonly duty: number;
+  readonly weather: FailsafeWeather;
 }
 
 const NO_ZONE_READINGS: ZoneReadings = {};
@@ -102,9 +109,11 @@ export function tick(config: EngineConfig, state: EngineState, readings: Reading
   }
 
   const decisions: ZoneDecision[] = [];
+  // What a zone in sensor fault plans for; read once, as every such zone shares the weather.
+  const weather = failsafeWeather(celsiusOf(readings.outdoor), config.design_outdoor_c);
   for (let i = 0; i < config.zones.length; i++) {
     const zone = config.zones[i] as ZoneConfig;
-    decisions.push(decideZone(zone, zones[i] as ZoneRuntime, readings.zones.get(zone.name) ?? NO_ZONE_READINGS, state, clock, away, now));
+    decisions.push(decideZone(zone, zones[i] as ZoneRuntime, readings.zones.get(zone.name) ?? NO_ZONE_READINGS, state, clock, away, now, config.design_outdoor_c, weather));
   }
 
   const plant = sequencePlant(config, state, decisions, now);
@@ -166,6 +175,8 @@ function decideZone(
   clock: ScheduleClock,
   away: boolean,
   now: Instant,
+  designOutdoorC: number,
+  weather: FailsafeWeather,
 ): ZoneDecision {
   const schedule = scheduleOf(state, before);
   const override = liveOverride(before.override, schedule, clock, now.wall);
@@ -181,6 +192,7 @@ function decideZone(
   let want: boolean;
   let reason: Reason;
   let setpoint: number | null = null;
+  let failsafe: ZoneFailsafe | null = null;
   if (before.mode === 'THERMOSTAT') {
     want = zoneReadings.call_for_heat === true;
     reason = 'thermostat';
@@ -188,7 +200,9 @@ function decideZone(
     // Outranks ON, OFF and boost: without the room temperature the high limit cannot be
     // watched, so the configured fail-safe runs instead. A wall thermostat has its own sensor,
     // which is why THERMOSTAT mode above keeps driving.
-    want = failsafeOn(zone.failsafe, now.mono);
+    const duty = failsafeDuty(zone.failsafe, weather, designOutdoorC);
+    failsafe = { duty, weather };
+    want = failsafeOn(zone.failsafe, duty, now.mono);
     reason = 'failsafe';
   } else if (before.mode === 'ON') {
     want = true;
@@ -257,6 +271,7 @@ function decideZone(
     pipe,
     roomC,
     pipeC,
+    failsafe,
   };
 }
 
@@ -510,6 +525,14 @@ function faultText(reading: SensorReading | null): string {
   return `${reading.fault} (${reading.detail})`.slice(0, 150);
 }
 
+/** The fail-safe as it ran: the action, and for a duty cycle its share and the weather it planned for. */
+function failsafeText(zone: ZoneConfig, plan: ZoneFailsafe | null): string {
+  if (zone.failsafe.action !== 'duty' || plan === null) return zone.failsafe.action;
+  const { outdoorC, measured } = plan.weather;
+  const basis = measured ? `${temp(outdoorC)} outdoors` : `the ${temp(outdoorC)} design cold (no outdoor reading)`;
+  return `duty ${Math.round(plan.duty * 100)} % for ${basis}`;
+}
+
 /** The detail line of an ON/OFF event, in the owner's words. */
 function describe(d: ZoneDecision, on: boolean): string {
   const { zone } = d;
@@ -523,7 +546,7 @@ function describe(d: ZoneDecision, on: boolean): string {
     case 'max_run':
       return `ran past the ${Math.round(zone.max_run_off_s / 60)} min maximum; locked out for ${zone.min_off_s} s`;
     case 'failsafe':
-      return `room sensor fault: fail-safe ${zone.failsafe.action}`;
+      return `room sensor fault: fail-safe ${failsafeText(zone, d.failsafe)}`;
     case 'thermostat':
       return on ? 'thermostat calls for heat' : 'thermostat satisfied';
     case 'mode_on':

@@ -30,24 +30,67 @@ export function hysteresis(roomC: number, setpointC: number, differentialC: numb
 }
 
 /**
- * The fail-safe duty cycle: on for the first `duty_fraction` of every period. The phase comes
- * from the monotonic clock so that a wall-clock change cannot stretch the off part of a cycle.
+ * The room temperature a zone's emitters are assumed to hold at full duty on the design cold day,
+ * °C: what sizing a heating system means. Until the engine has learned a zone, the fail-safe takes
+ * the room-over-outdoor difference it can hold at full duty to be this minus the design cold.
  */
-export function dutyCycleOn(failsafe: ZoneConfig['failsafe'], mono: number): boolean {
-  const periodMs = failsafe.period_s * 1000;
-  const phase = ((mono % periodMs) + periodMs) % periodMs;
-  return phase < failsafe.duty_fraction * periodMs;
+export const DESIGN_ROOM_C = 20;
+
+/** What the fail-safe plans with this tick. */
+export interface FailsafeWeather {
+  /** The outdoor temperature it plans for, °C. */
+  readonly outdoorC: number;
+  /** False when that is the design cold because the outdoor sensor failed or none is fitted. */
+  readonly measured: boolean;
 }
 
-/** What the zone's sensor-fault fail-safe asks for now. */
-export function failsafeOn(failsafe: ZoneConfig['failsafe'], mono: number): boolean {
+/**
+ * The outdoor temperature the fail-safe plans for. Without a healthy outdoor reading it takes the
+ * site's design cold: a guess on the warm side would starve a blind zone on the bitterest night,
+ * while a guess on the cold side costs fuel in a room that is warmer than needed.
+ */
+export function failsafeWeather(outdoorC: number | null, designOutdoorC: number): FailsafeWeather {
+  return outdoorC === null ? { outdoorC: designOutdoorC, measured: false } : { outdoorC, measured: true };
+}
+
+/**
+ * The on-share of the fail-safe duty cycle: what should hold `hold_c` at this outdoor temperature,
+ * within the configured bounds. The room settles where the emitter's average heat meets the
+ * envelope's loss, so duty = (hold - outdoor) / span, where span is how far above outdoors the
+ * zone holds its room at full duty. The span assumed from the design cold is replaced by what the
+ * engine learned of the zone (`learnedSpanC`) only when that is smaller, i.e. when the zone proved
+ * to need more heat than its sizing suggests (a draughty room, a door left open): a learned span
+ * larger than the design one may come from sun or occupants that a blind night does not have.
+ */
+export function failsafeDuty(failsafe: ZoneConfig['failsafe'], weather: FailsafeWeather, designOutdoorC: number, learnedSpanC: number | null = null): number {
+  if (failsafe.duty_fraction !== undefined) return failsafe.duty_fraction;
+  const designSpan = Math.max(1, DESIGN_ROOM_C - designOutdoorC);
+  const span = learnedSpanC !== null && learnedSpanC > 0 ? Math.min(designSpan, learnedSpanC) : designSpan;
+  const need = (failsafe.hold_c - weather.outdoorC) / span;
+  return Math.min(failsafe.max_duty, Math.max(failsafe.min_duty, need));
+}
+
+/**
+ * The fail-safe duty cycle: on for the first `duty` share of every period. The phase comes from
+ * the monotonic clock so that a wall-clock change cannot stretch the off part of a cycle. The
+ * minimum times, applied after, stretch an on part shorter than min_on_s and an off part shorter
+ * than min_off_s (the next on part then starts late and is shorter by as much).
+ */
+export function dutyCycleOn(duty: number, periodS: number, mono: number): boolean {
+  const periodMs = periodS * 1000;
+  const phase = ((mono % periodMs) + periodMs) % periodMs;
+  return phase < duty * periodMs;
+}
+
+/** What the zone's sensor-fault fail-safe asks for now; `duty` is failsafeDuty's share. */
+export function failsafeOn(failsafe: ZoneConfig['failsafe'], duty: number, mono: number): boolean {
   switch (failsafe.action) {
     case 'on':
       return true;
     case 'off':
       return false;
     case 'duty':
-      return dutyCycleOn(failsafe, mono);
+      return dutyCycleOn(duty, failsafe.period_s, mono);
   }
 }
 

@@ -134,6 +134,25 @@ describe('a zone heating', () => {
   });
 });
 
+describe('the design cold', () => {
+  it('at -30 °C outdoors, every emitter running flat out holds its room above 15 °C', () => {
+    // The basis of the -30 °C closed-loop run: at full duty every room of the reference house is
+    // well above 5 °C even then, so a blind room that falls below is the duty cycle's doing. Not
+    // above 20 °C, as issue 9 supposed: the boiler modulates near a 72 °C supply, the loops run
+    // near 60 °C (emitters at about 80 % of their 50 K rating) and the pipe runs lose a fifth of
+    // their heat outdoors, so the biggest rooms settle near 15 °C (Z9 15.1, Z1 16.1, Z5 19.2; Z4 24.3).
+    const house = referenceHouse({ outdoor: { fixedC: -30 }, initial: { roomC: 20 } });
+    for (const o of ['boiler', 'pump', ...referenceZones().zones.map((z) => z.output)]) house.relays.set(o, true);
+    let lowest = Number.POSITIVE_INFINITY;
+    for (let h = 0; h < 48; h++) {
+      house.advance(HOUR);
+      const snap = house.snapshot();
+      if (h >= 24) for (const name of HEAT_ZONES) lowest = Math.min(lowest, heatZone(snap, name).roomC);
+    }
+    expect(lowest).toBeGreaterThan(15);
+  });
+});
+
 describe('the water heater (an on/off zone)', () => {
   it('heats its tank while on and loses heat slowly while off', () => {
     const house = referenceHouse({ outdoor: { fixedC: -10 }, initial: { tankC: 40 } });
