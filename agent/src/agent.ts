@@ -34,7 +34,10 @@ import {
   type ZoneReadings,
 } from './control/index.js';
 import { reportableCelsius } from './control/readings.js';
-import type { AgentStore, NewEvent } from './store/index.js';
+import { alertIds, clearAlert, raiseAlert } from './control/alerts.js';
+import { DEFAULT_PENDING_LIMIT, PendingWrites } from './store/pending-writes.js';
+import { StorageHealth } from './store/storage-health.js';
+import type { AgentStore } from './store/index.js';
 import type { Clock, DigitalInputs, RelayBoard, SensorBus, SensorReading } from './hardware/types.js';
 import type { AgentBus } from './bus.js';
 import { systemBootClock, type AliveMarks, type BootClock } from './alive-mark.js';
@@ -61,6 +64,10 @@ export interface AgentOptions {
   pollWaitMs: number;
   /** Events older than this may be pruned (the newest outbox window is always kept). */
   eventRetentionMs: number;
+  /** Raw samples (and their SAMPLE events) older than this are pruned; rollups are kept (SAMPLE_RETENTION_DAYS). */
+  sampleRetentionMs: number;
+  /** The most writes kept in memory while the database refuses them (samples are dropped first past it). */
+  pendingLimit: number;
   /** Where the agent leaves a sign of life between saves; null keeps it only in the saved state. */
   aliveMarks: AliveMarks | null;
   /** Real ms between signs of life: a crash's run lengths are recorded to within this. */
@@ -74,12 +81,18 @@ export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
   reassertEveryMs: 30_000,
   pollWaitMs: 250,
   eventRetentionMs: 400 * 24 * 3600_000,
+  sampleRetentionMs: 30 * 24 * 3600_000,
+  pendingLimit: DEFAULT_PENDING_LIMIT,
   aliveMarks: null,
   aliveEveryMs: 1000,
   bootClock: systemBootClock(),
 };
 
 const SAMPLE_EVERY_MS = 60_000;
+/** Waiting writes stored per tick after the disk recovers, so a day's backlog never stalls one tick. */
+const FLUSH_BATCH = 2_000;
+/** Raw samples pruned per tick (and as many SAMPLE events), so pruning a backlog never stalls one tick. */
+const PRUNE_BATCH = 2_000;
 const STATE_KEY = 'system' as const;
 
 /** The agent's own failures in executing a command, which the relay may retry. */
@@ -113,6 +126,15 @@ export class Agent implements AgentFacade, OutboxSource {
   private readonly run = randomUUID();
   private lastAliveBoot = Number.NEGATIVE_INFINITY;
   private aliveFailing = false;
+  /** Writes the database would not take yet, oldest first; they get their seqs when they reach it. */
+  private readonly pending: PendingWrites;
+  private readonly storage: StorageHealth;
+  /** Outputs whose last write failed, by name: when it first failed and how often since. */
+  private readonly outputFaults = new Map<string, { since: number; failures: number; message: string }>();
+  /** Unexpected tick failures in a row (a bug, not a disk or output fault), logged once a run. */
+  private tickFailures = 0;
+  /** Raw samples past the retention window are being pruned, a batch a tick. */
+  private pruning = false;
   ticks = 0;
 
   constructor(
@@ -125,6 +147,8 @@ export class Agent implements AgentFacade, OutboxSource {
     private readonly onTicked: () => void = () => undefined,
   ) {
     this.options = { ...DEFAULT_AGENT_OPTIONS, ...options };
+    this.pending = new PendingWrites(this.options.pendingLimit);
+    this.storage = new StorageHealth(log);
     const ids = new Set<string>();
     for (const z of config.zones) {
       if (z.room_sensor !== undefined) ids.add(z.room_sensor);
@@ -238,7 +262,11 @@ export class Agent implements AgentFacade, OutboxSource {
     }
   }
 
-  /** One control step. Never throws: a failure is logged and the outputs go to a safe state. */
+  /**
+   * One control step. Never throws. The disk is not needed: a write that fails waits in memory and
+   * the outputs are driven all the same (see persist); an output that cannot be written is released
+   * alone (see drive). Only an unexpected failure (a bug) puts every output in its safe state.
+   */
   async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
@@ -252,16 +280,20 @@ export class Agent implements AgentFacade, OutboxSource {
       // Persist before driving the relays: a crash in between leaves a recorded switch that did
       // not happen (harmless) rather than a switch the minimum-time logic does not know of.
       this.state = result.state;
-      if (switched || now.mono - this.lastPersistMono >= 60_000) this.persist(result.events, now);
+      if (switched || this.pending.size() > 0 || now.mono - this.lastPersistMono >= 60_000) this.persist(result.events, now);
       this.drive(result.outputs, now);
       this.markAlive(now);
       this.maybeSample(now);
+      this.pruneBatch(now);
       this.refreshViews(now);
       this.ticks++;
       this.lastTickReal = performance.now();
+      if (this.tickFailures > 0) this.log.warn({ failures: this.tickFailures }, 'control ticks succeed again');
+      this.tickFailures = 0;
       this.onTicked();
     } catch (err) {
-      this.log.error({ err }, 'control tick failed; outputs to safe state');
+      // Logged once a run of failures, not every tick.
+      if (this.tickFailures++ === 0) this.log.error({ err }, 'control tick failed; outputs to safe state');
       this.safeOutputs();
     } finally {
       this.ticking = false;
@@ -273,11 +305,11 @@ export class Agent implements AgentFacade, OutboxSource {
     if (this.stopped) return;
     this.stopped = true;
     this.safeOutputs();
-    try {
-      this.persist([], this.instant());
-    } catch (err) {
-      this.log.error({ err }, 'saving state at stop failed');
-    }
+    const now = this.instant();
+    // The last chance to store what waits: tried whatever the backoff says.
+    this.flush(now, true, Number.POSITIVE_INFINITY, true);
+    const lost = this.pending.size();
+    if (lost > 0) this.log.error({ lost, code: this.storage.fault()?.code }, 'writes still waiting at stop are lost');
   }
 
   // ---- commands -----------------------------------------------------------------------
@@ -302,20 +334,29 @@ export class Agent implements AgentFacade, OutboxSource {
     }
     let result: CommandResult;
     let events: EventEntry[];
+    let earlier = 0;
     try {
       [result, events] = this.store.transaction(() => {
+        // What waits from a disk fault goes first, so every event keeps its order (and its seq order).
+        const waiting = this.pending.write(this.store);
+        earlier = waiting.count;
         this.store.saveRuntime(STATE_KEY, EngineState, { ...applied.state, alive: this.aliveMark(now) }, now.wall);
         const written = this.store.appendEvents([{ ...applied.event, detail: `${applied.event.detail ?? ''} [${command.id}]`.trim().slice(0, 500) }]);
         const r: CommandResult = { id: command.id, outcome: 'succeeded', error: null, seq: written[0]?.seq ?? null, finished_at: now.wall };
         this.store.audit({ ts: now.wall, commandId: command.id, actor, action: command.body.type, detail: canonicalJson(command.body).slice(0, 2000) });
         this.store.recordCommand(command, hash, r, now.wall);
-        return [r, written] as const;
+        return [r, [...waiting.events, ...written]] as const;
       });
     } catch (err) {
-      this.log.error({ err, id: command.id }, 'command could not be stored; nothing changed');
+      // A command is answered succeeded only once stored (the relay's retries rely on it), so a
+      // disk fault refuses it; the fault is the storage episode's, logged once there.
+      if (this.storage.fault() === null) this.log.error({ err, id: command.id }, 'command could not be stored; nothing changed');
+      this.storageFailed('command', err, now);
       return { kind: 'refused', status: 503, code: 'unavailable', message: 'the agent could not store the command; retry' };
     }
+    this.pending.discard(earlier);
     this.state = applied.state;
+    this.storageSucceeded(now);
     this.lastPersistMono = now.mono;
     this.bus.emit('events', events);
     this.bus.emit('command', result);
@@ -368,11 +409,31 @@ export class Agent implements AgentFacade, OutboxSource {
     const now = performance.now();
     // Real time, not the (possibly simulated) control clock: a loop silent for 30 s is stuck.
     const loopAlive = now - this.lastTickReal < 30_000;
+    const reasons: string[] = [];
+    if (!loopAlive) reasons.push('control loop has not ticked for 30 s');
+    if (this.stopped) reasons.push('stopping');
+    const fault = this.storage.fault();
+    const dropped = this.pending.dropped;
+    if (fault !== null) {
+      reasons.push(
+        `storage_fault: ${fault.code} (${fault.message}) since ${new Date(fault.since).toISOString()}, ` +
+          `${fault.failures} failed writes, ${this.pending.size()} waiting in memory, ${dropped.samples + dropped.events} dropped`,
+      );
+    }
+    for (const [output, f] of this.outputFaults) reasons.push(`output_fault: ${output} (${f.message}), ${f.failures} failed writes`);
+    let dbSize = -1;
+    try {
+      dbSize = this.store.dbSizeBytes();
+    } catch {
+      // An unreadable disk shows as -1 here; the reason above says why.
+    }
     return {
-      status: loopAlive && !this.stopped ? 'ok' : 'degraded',
+      status: reasons.length === 0 ? 'ok' : 'degraded',
+      reasons,
       uptime: Math.round((now - this.startedReal) / 1000),
-      db_size: this.store.dbSizeBytes(),
+      db_size: dbSize,
       memory: { rss: mem.rss, heap_used: mem.heapUsed },
+      storage: { ok: fault === null, pending: this.pending.size(), dropped: { ...dropped } },
     };
   }
 
@@ -384,8 +445,9 @@ export class Agent implements AgentFacade, OutboxSource {
     return this.store.lastSeq();
   }
 
+  /** The oldest seq from which the log has every event (raw SAMPLE events are pruned before other kinds). */
   oldestSeq(): number {
-    return this.store.oldestSeq() ?? 0;
+    return this.store.completeFromSeq() ?? 0;
   }
 
   eventsAfter(afterSeq: number, limit: number): EventEntry[] {
@@ -463,12 +525,69 @@ export class Agent implements AgentFacade, OutboxSource {
     }
   }
 
+  /**
+   * Writes each output, each in its own try: one output that cannot be written (a GPIO write
+   * failing) must not stop the others, freeze protection least of all. A failed output is released
+   * alone, alerted once, and written again every tick until it takes.
+   */
   private drive(outputs: ReadonlyMap<string, boolean>, now: Instant): void {
     const reassert = now.mono - this.lastReassert >= this.options.reassertEveryMs;
     if (reassert) this.lastReassert = now.mono;
     for (const [name, on] of outputs) {
-      if (reassert || this.hardware.relays.get(name) !== on) this.hardware.relays.set(name, on);
+      try {
+        if (reassert || this.hardware.relays.get(name) !== on) this.hardware.relays.set(name, on);
+      } catch (err) {
+        this.outputFailed(name, on, err, now);
+        continue;
+      }
+      if (this.outputFaults.has(name)) this.outputRecovered(name, now);
     }
+  }
+
+  private outputFailed(name: string, on: boolean, err: unknown, now: Instant): void {
+    const message = (err instanceof Error ? err.message : String(err)).slice(0, 150);
+    const known = this.outputFaults.get(name);
+    if (known !== undefined) known.failures++;
+    else {
+      this.outputFaults.set(name, { since: now.wall, failures: 1, message });
+      this.log.error({ output: name, on, error: message }, 'output write failed; that output is released, the others go on');
+      this.raise({ id: alertIds.output(name), kind: 'output_fault', zone: this.zoneOfOutput(name), message: `output ${name} cannot be written: ${message}` }, now);
+    }
+    // Released is the output's safe state; an energised output nobody can switch off is the worse
+    // fault (a boiler firing into a closed loop). If the release fails too, nothing more can be done here.
+    if (!on) return;
+    try {
+      this.hardware.relays.set(name, false);
+    } catch {
+      // Already alerted.
+    }
+  }
+
+  private outputRecovered(name: string, now: Instant): void {
+    const fault = this.outputFaults.get(name);
+    this.outputFaults.delete(name);
+    this.log.warn({ output: name, failures: fault?.failures, lasted_ms: fault === undefined ? null : now.wall - fault.since }, 'output writes succeed again');
+    this.clear(alertIds.output(name));
+  }
+
+  private zoneOfOutput(output: string): string | null {
+    return this.config.zones.find((z) => z.output === output)?.name ?? null;
+  }
+
+  /** Raises an alert the engine does not raise itself (storage, outputs); its ALERT event waits with the other writes. */
+  private raise(alert: { id: string; kind: 'storage_fault' | 'output_fault'; zone: string | null; message: string }, now: Instant): void {
+    const raised = raiseAlert(this.state.alerts, alert, now.wall);
+    if (raised === null) return;
+    this.state = { ...this.state, alerts: raised.alerts };
+    this.queueEvents([raised.event]);
+  }
+
+  private clear(id: string): void {
+    const alerts = clearAlert(this.state.alerts, id);
+    if (alerts === null) return;
+    this.state = { ...this.state, alerts };
+    // The cleared list is saved on the next tick.
+    this.lastPersistMono = Number.NEGATIVE_INFINITY;
   }
 
   private safeOutputs(): void {
@@ -479,13 +598,94 @@ export class Agent implements AgentFacade, OutboxSource {
     }
   }
 
+  /**
+   * Saves the engine state with the tick's events (and whatever waits from a disk fault, oldest
+   * first) in one transaction. Never throws: when the database refuses, the events wait in memory
+   * (bounded), the state lives on in memory, and both are written on a later tick once the
+   * retry's backoff has passed. Control never waits for this.
+   */
   private persist(events: readonly EngineEvent[], now: Instant): void {
-    const written = this.store.transaction(() => {
-      this.store.saveRuntime(STATE_KEY, EngineState, { ...this.state, alive: this.aliveMark(now) }, now.wall);
-      return events.length > 0 ? this.store.appendEvents(events as NewEvent[]) : [];
-    });
-    this.lastPersistMono = now.mono;
-    if (written.length > 0) this.bus.emit('events', written);
+    this.queueEvents(events);
+    this.flush(now, true);
+  }
+
+  /** Puts events in the waiting line; a malformed one (a bug) is logged and dropped rather than blocking the line. */
+  private queueEvents(events: readonly EngineEvent[]): void {
+    if (events.length === 0) return;
+    const problems = this.pending.pushEvents(events);
+    if (problems.length > 0) this.log.error({ problems }, 'events the store would never accept were dropped');
+  }
+
+  /**
+   * Writes up to `max` waiting writes (and the engine state when `saveState`) in one transaction,
+   * through guardedWrite; true when it went through. `force` ignores the retry backoff.
+   */
+  private flush(now: Instant, saveState: boolean, max = FLUSH_BATCH, force = false): boolean {
+    if (!saveState && this.pending.size() === 0) return true;
+    const written = this.guardedWrite(
+      saveState ? 'engine state and events' : 'samples',
+      now,
+      () =>
+        this.store.transaction(() => {
+          if (saveState) this.store.saveRuntime(STATE_KEY, EngineState, { ...this.state, alive: this.aliveMark(now) }, now.wall);
+          return this.pending.write(this.store, max);
+        }),
+      force,
+    );
+    if (written === undefined) return false;
+    this.pending.discard(written.count);
+    if (saveState) this.lastPersistMono = now.mono;
+    if (written.events.length > 0) this.bus.emit('events', written.events);
+    return true;
+  }
+
+  /**
+   * Runs one write on the agent's database and never throws: a failure starts (or extends) a
+   * storage episode, with one log line and the storage_fault alert, and undefined is returned;
+   * the first success after it ends the episode and clears the alert. While an episode lasts the
+   * write is only tried once its backoff has passed (undefined, nothing run), unless `force`.
+   * Every recurring writer of the database goes through here, so a full or read-only disk costs
+   * one attempt per backoff, not a stack trace per tick.
+   */
+  guardedWrite<T>(what: string, now: Instant, write: () => T, force = false): T | undefined {
+    const wasFaulty = this.storage.fault() !== null;
+    const outcome = this.storage.attempt(what, now, write, force);
+    const faulty = this.storage.fault() !== null;
+    if (!wasFaulty && faulty) this.storageEpisodeStarted(now);
+    if (wasFaulty && !faulty) this.storageEpisodeEnded();
+    return outcome.ok ? outcome.value : undefined;
+  }
+
+  /** Reports a write that failed outside guardedWrite (a command's). */
+  private storageFailed(what: string, err: unknown, now: Instant): void {
+    const wasFaulty = this.storage.fault() !== null;
+    this.storage.failed(what, err, now);
+    if (!wasFaulty) this.storageEpisodeStarted(now);
+  }
+
+  /** Reports a write that went through outside guardedWrite (a command's). */
+  private storageSucceeded(now: Instant): void {
+    if (this.storage.succeeded(now) !== null) this.storageEpisodeEnded();
+  }
+
+  private storageEpisodeStarted(now: Instant): void {
+    const fault = this.storage.fault();
+    if (fault === null) return;
+    this.raise(
+      {
+        id: alertIds.storage,
+        kind: 'storage_fault',
+        zone: null,
+        message: `the database refuses writes (${fault.code}: ${fault.message}); heating goes on from memory, events wait and are retried`,
+      },
+      now,
+    );
+  }
+
+  private storageEpisodeEnded(): void {
+    const dropped = this.pending.dropped;
+    this.log.warn({ waiting: this.pending.size(), dropped_samples: dropped.samples, dropped_events: dropped.events }, 'storage recovered; waiting writes follow in order');
+    this.clear(alertIds.storage);
   }
 
   /** One SAMPLE per zone at each new minute of site time. */
@@ -507,18 +707,29 @@ export class Agent implements AgentFacade, OutboxSource {
         output: this.state.zones.find((s) => s.name === z.name)?.output.on ?? false,
       };
     });
-    const written = this.store.recordSamples(samples);
-    if (written.length > 0) this.bus.emit('events', written);
-    if (minute % 60 === 0) this.prune(now);
+    const problems = this.pending.pushSamples(samples);
+    if (problems.length > 0) this.log.error({ problems }, 'samples the store would never accept were dropped');
+    this.flush(now, false);
+    if (minute % 60 === 0) this.pruning = true;
   }
 
-  private prune(now: Instant): void {
-    try {
-      const removed = this.store.pruneEvents(10_000, { olderThan: now.wall - this.options.eventRetentionMs });
-      if (removed > 0) this.log.info({ removed }, 'pruned old events');
-    } catch (err) {
-      this.log.warn({ err }, 'pruning failed');
+  /**
+   * Retention, a batch a tick while there is a backlog (a year's samples after an upgrade take
+   * many ticks, none of them long): raw samples and their SAMPLE events past the sample window,
+   * then events of every kind past the event window. Rollups stay. Freed pages are reused by
+   * new rows, so the file stops growing once it is past the window.
+   */
+  private pruneBatch(now: Instant): void {
+    if (!this.pruning || this.pending.size() > 0) return;
+    const removed = this.guardedWrite('pruning', now, () => ({
+      samples: this.store.pruneSamples(now.wall - this.options.sampleRetentionMs, PRUNE_BATCH),
+      events: this.store.pruneEvents(0, { olderThan: now.wall - this.options.eventRetentionMs, maxRows: PRUNE_BATCH }),
+    }));
+    if (removed === undefined) return;
+    if (removed.samples.samples + removed.samples.events + removed.events > 0) {
+      this.log.debug({ samples: removed.samples.samples, sample_events: removed.samples.events, events: removed.events }, 'pruned');
     }
+    if (removed.samples.samples < PRUNE_BATCH && removed.samples.events < PRUNE_BATCH && removed.events < PRUNE_BATCH) this.pruning = false;
   }
 
   private refreshViews(now: Instant): void {

@@ -28,6 +28,19 @@ export interface EventQuery {
   limit: number;
 }
 
+/** The agent's /health: `degraded` with its reasons (a silent loop, a storage or output fault). */
+export interface AgentHealth {
+  status: 'ok' | 'degraded';
+  /** Why it is degraded, in words; empty when ok. */
+  reasons: string[];
+  uptime: number;
+  /** Bytes; -1 when the database cannot be read. */
+  db_size: number;
+  memory: { rss: number; heap_used: number };
+  /** Whether writes reach the database, how many wait in memory, and how many were dropped past the bound. */
+  storage: { ok: boolean; pending: number; dropped: { samples: number; events: number; invalid: number } };
+}
+
 /** What the HTTP API reads and asks of the running agent. */
 export interface AgentFacade {
   zones(): ZoneState[];
@@ -36,7 +49,7 @@ export interface AgentFacade {
   history(zone: string, from: number, to: number, points: number): HistoryPoint[];
   schedules(): { zone: string; schedule: WeeklySchedule }[];
   presets(): Preset[];
-  health(): { status: 'ok' | 'degraded'; uptime: number; db_size: number; memory: { rss: number; heap_used: number } };
+  health(): AgentHealth;
   execute(command: Command, actor: string): CommandAnswer;
   now(): number;
   /** Present only on the simulator: fault injection for development and tests. */

@@ -1,4 +1,4 @@
-import type { Alert, AlertKind } from '@boiler/shared';
+import type { Alert, AlertKind, EventEntry } from '@boiler/shared';
 
 /** Deterministic alert ids, so one cause raises one alert however many ticks it lasts. */
 export const alertIds = {
@@ -9,6 +9,8 @@ export const alertIds = {
   outdoorSensor: 'sensor_fault:outdoor',
   longRun: (zone: string): string => `long_run:${zone}`,
   noTempRise: (zone: string): string => `no_temp_rise:${zone}`,
+  storage: 'storage_fault',
+  output: (output: string): string => `output_fault:${output}`,
 } as const;
 
 const MESSAGE_MAX = 300;
@@ -87,4 +89,45 @@ export class AlertLedger {
     if (this.raised.length === 0 && this.cleared.length === 0) return this.current;
     return [...this.byId.values()];
   }
+}
+
+/** An alert the agent raises outside the engine's tick (a storage or output fault), with its ALERT event. */
+export interface RaisedAlert {
+  alerts: Alert[];
+  event: Omit<EventEntry, 'seq'>;
+}
+
+/**
+ * Raises an alert that is not up yet on the given alert list: the new list and the ALERT event to
+ * log, or null when it is already up. The engine's ticks keep it (they leave kinds they do not
+ * look at alone) until clearAlert.
+ */
+export function raiseAlert(
+  current: Alert[],
+  alert: { id: string; kind: AlertKind; zone: string | null; message: string },
+  wall: number,
+): RaisedAlert | null {
+  const ledger = new AlertLedger(current, wall);
+  const raised = ledger.raise(alert.id, alert.kind, alert.zone, alert.message);
+  if (raised === null) return null;
+  return {
+    alerts: ledger.list(),
+    event: {
+      ts: wall,
+      source: 'system',
+      zone: raised.zone,
+      event: 'ALERT',
+      room_c: null,
+      pipe_c: null,
+      outdoor_c: null,
+      duration_s: null,
+      detail: `${raised.id}: ${raised.message}`.slice(0, 500),
+    },
+  };
+}
+
+/** The alert list without the alert of this id; null when it was not up. */
+export function clearAlert(current: Alert[], id: string): Alert[] | null {
+  if (!current.some((a) => a.id === id)) return null;
+  return current.filter((a) => a.id !== id);
 }

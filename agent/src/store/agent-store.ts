@@ -23,6 +23,7 @@ import {
   SampleLog,
   eventParams,
   eventQuerySql,
+  pruneSampleEvents,
   requireWholeNumber as checkInt,
   sampleEvent,
   type EventQuery,
@@ -182,6 +183,18 @@ export class AgentStore {
     return row.seq;
   }
 
+  /**
+   * The oldest seq from which the log holds every event, or null when it is empty: above both the
+   * oldest row and every raw SAMPLE event pruneSamples took out of the middle. What the relay can
+   * be sent whole (a full sync starts here).
+   */
+  completeFromSeq(): number | null {
+    const oldest = this.oldestSeq();
+    if (oldest === null) return null;
+    const row = this.stmt(`SELECT value FROM meta WHERE key = 'complete_from_seq'`).get() as { value: number } | undefined;
+    return Math.max(oldest, row?.value ?? 0);
+  }
+
   /** Events with seq > afterSeq, oldest first, at most `limit` (up to OUTBOX_WINDOW): the outbox read. */
   eventsAfter(afterSeq: number, limit: number): EventEntry[] {
     checkInt('afterSeq', afterSeq, 0, Number.MAX_SAFE_INTEGER);
@@ -243,6 +256,27 @@ export class AgentStore {
    */
   history(zone: ZoneName, from: number, to: number, points: number): HistoryPoint[] {
     return this.samples.history(zone, from, to, points);
+  }
+
+  /**
+   * Retention of raw samples: deletes up to `maxRows` raw samples taken before `olderThan`, and up
+   * to `maxRows` of their SAMPLE events (never inside the newest OUTBOX_WINDOW), in one short
+   * transaction; rollups stay, so history over the pruned range is still answered. Call it again
+   * while it returns full batches. Other event kinds are left to pruneEvents.
+   */
+  pruneSamples(olderThan: number, maxRows: number): { samples: number; events: number } {
+    return this.transaction(() => {
+      const samples = this.samples.pruneRaw(olderThan, maxRows);
+      const keepFrom = this.lastSeq() - OUTBOX_WINDOW + 1;
+      const events = pruneSampleEvents((sql) => this.stmt(sql), olderThan, maxRows, keepFrom);
+      if (events.through !== null) {
+        this.stmt(
+          `INSERT INTO meta (key, value) VALUES ('complete_from_seq', ?)
+           ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`,
+        ).run(events.through + 1);
+      }
+      return { samples, events: events.removed };
+    });
   }
 
   // ---- engine runtime state -----------------------------------------------------------
@@ -439,7 +473,11 @@ export class AgentStore {
   /** Closes the database; the store is unusable afterwards. */
   close(): void {
     if (!this.db.open) return;
-    this.db.pragma('optimize');
+    try {
+      this.db.pragma('optimize');
+    } catch {
+      // A full or read-only disk must not keep the file open at shutdown; optimize is only a hint.
+    }
     this.db.close();
   }
 }

@@ -15,7 +15,7 @@ function facade(extra: Partial<AgentFacade> = {}): AgentFacade {
     history: () => [],
     schedules: () => [],
     presets: () => [],
-    health: () => ({ status: 'ok', uptime: 1, db_size: 1, memory: { rss: 1, heap_used: 1 } }),
+    health: () => ({ status: 'ok', reasons: [], uptime: 1, db_size: 1, memory: { rss: 1, heap_used: 1 }, storage: { ok: true, pending: 0, dropped: { samples: 0, events: 0, invalid: 0 } } }),
     execute: () => ({ kind: 'refused', status: 503, code: 'unavailable', message: 'test' }),
     now: () => 1,
     ...extra,

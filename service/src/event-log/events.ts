@@ -1,4 +1,5 @@
 import { EventKind, MAX_EVENTS_PER_FRAME, parseUnknown, type EventEntry, type ZoneName } from '@boiler/shared';
+import type Database from 'better-sqlite3';
 
 /** The events table's columns in EventEntry's order; `SELECT ${EVENT_COLUMNS}` reads rows as EventEntry. */
 export const EVENT_COLUMNS = 'seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, duration_s, detail';
@@ -72,4 +73,33 @@ export function eventQuerySql(query: EventQuery): { sql: string; params: (string
 /** An event's values in EVENT_COLUMNS order, for INSERT_EVENT_SQL. */
 export function eventParams(e: EventEntry): [number, number, string, string | null, string, number | null, number | null, number | null, number | null, string | null] {
   return [e.seq, e.ts, e.source, e.zone, e.event, e.room_c, e.pipe_c, e.outdoor_c, e.duration_s, e.detail];
+}
+
+/**
+ * Deletes raw SAMPLE events taken before `before`, at most `maxRows`, oldest first, never one at
+ * or above `keepFromSeq` (the agent keeps its outbox window whole). Other kinds stay: ON/OFF,
+ * ALERT and COMMAND are the log's history, kept by their own, longer retention. Returns how many
+ * went and the highest seq deleted (null when none), below which the log has holes. `stmt`
+ * prepares (or returns a cached) statement on the log's database; call inside a transaction.
+ */
+export function pruneSampleEvents(
+  stmt: (sql: string) => Database.Statement,
+  before: number,
+  maxRows: number,
+  keepFromSeq: number,
+): { removed: number; through: number | null } {
+  requireWholeNumber('before', before, 0, Number.MAX_SAFE_INTEGER);
+  requireWholeNumber('maxRows', maxRows, 1, Number.MAX_SAFE_INTEGER);
+  // The first event at or after the cutoff by time (events_ts), so the delete below is a range of
+  // events_event_seq rather than a scan; `ts < before` still guards rows a clock jump misordered.
+  const first = stmt('SELECT seq FROM events WHERE ts >= ? ORDER BY ts LIMIT 1').get(before) as { seq: number } | undefined;
+  const below = Math.min(first?.seq ?? Number.MAX_SAFE_INTEGER, keepFromSeq);
+  if (below <= 1) return { removed: 0, through: null };
+  const doomed = stmt(`SELECT seq FROM events WHERE event = 'SAMPLE' AND seq < ? AND ts < ? ORDER BY seq LIMIT ?`)
+    .pluck()
+    .all(below, before, maxRows) as number[];
+  if (doomed.length === 0) return { removed: 0, through: null };
+  const through = doomed[doomed.length - 1] as number;
+  const removed = stmt(`DELETE FROM events WHERE event = 'SAMPLE' AND seq >= ? AND seq <= ? AND ts < ?`).run(doomed[0] as number, through, before).changes;
+  return { removed, through };
 }

@@ -199,6 +199,29 @@ export class SampleLog {
   }
 
   /**
+   * Deletes raw samples taken before `before`, at most `maxRows` (oldest first in each zone), and
+   * returns how many went. Rollups are left alone: history over a pruned range is answered from
+   * them. Zones are found through the daily rollup (a few rows per zone and day) and each zone's
+   * oldest rows through the primary key, so a call costs its batch, not a scan of the table.
+   */
+  pruneRaw(before: number, maxRows: number): number {
+    requireWholeNumber('before', before, 0, Number.MAX_SAFE_INTEGER);
+    requireWholeNumber('maxRows', maxRows, 1, Number.MAX_SAFE_INTEGER);
+    return this.db.transaction(() => {
+      const zones = this.stmt('SELECT DISTINCT zone FROM samples_1d WHERE bucket < ?').pluck().all(before) as string[];
+      const remove = this.stmt(
+        'DELETE FROM samples WHERE zone = @zone AND ts IN (SELECT ts FROM samples WHERE zone = @zone AND ts < @before ORDER BY ts LIMIT @limit)',
+      );
+      let removed = 0;
+      for (const zone of zones) {
+        if (removed >= maxRows) break;
+        removed += remove.run({ zone, before, limit: maxRows - removed }).changes;
+      }
+      return removed;
+    })();
+  }
+
+  /**
    * A zone's history over [from, to) in at most `points` points (1 to MAX_HISTORY_POINTS),
    * oldest first, averaged in SQL from the coarsest rollup tier that fits one point. A point's
    * ts is the start of its bucket (the first is clamped to `from`); buckets with no samples are
