@@ -15,10 +15,16 @@ const Hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 
 
 /** Each message type's payload. */
 export const Payloads = {
-  /** Agent -> relay, first frame: prove you know the shared secret. */
+  // The handshake (DESIGN.md, "The wire"): each side sends a fresh nonce, the agent proves the
+  // secret first, then the relay; each proof covers both nonces under its own direction label.
+  /** Agent -> relay, first frame: the agent's fresh nonce and its name. */
   auth_challenge: z.strictObject({ nonce: Hex(32), agent: z.string().min(1).max(64) }),
-  /** Relay -> agent: HMAC-SHA256 over the nonce and the client name, keyed by the shared secret. */
-  auth_response: z.strictObject({ client: z.string().min(1).max(64), mac: Hex(32) }),
+  /** Relay -> agent: the relay's fresh nonce and its name; the agent must prove itself first. */
+  auth_request: z.strictObject({ nonce: Hex(32), client: z.string().min(1).max(64) }),
+  /** Agent -> relay: HMAC-SHA256 keyed by the shared secret over "agent->relay", both nonces and both names. */
+  auth_proof: z.strictObject({ mac: Hex(32) }),
+  /** Relay -> agent, only once the agent's proof checked: the same over "relay->agent". */
+  auth_response: z.strictObject({ mac: Hex(32) }),
   /** Agent -> relay: the link is open; where the agent's log stands. */
   auth_ok: z.strictObject({ last_seq: z.number().int().min(0) }),
   zone_state_update: z.strictObject({ zones: z.array(ZoneState).min(1).max(MAX_BATCH_UPDATES) }),
@@ -78,6 +84,8 @@ function envelopeOf<T extends MessageType>(type: T) {
 /** Every frame, checked in full: the envelope and its type's payload. */
 export const Message = z.discriminatedUnion('type', [
   envelopeOf('auth_challenge'),
+  envelopeOf('auth_request'),
+  envelopeOf('auth_proof'),
   envelopeOf('auth_response'),
   envelopeOf('auth_ok'),
   envelopeOf('zone_state_update'),

@@ -119,7 +119,9 @@ export const commandResult: fc.Arbitrary<CommandResult> = fc.record({
 
 const payloads: { [T in MessageType]: fc.Arbitrary<PayloadOf<T>> } = {
   auth_challenge: fc.record({ nonce: hex(32), agent: fc.string({ minLength: 1, maxLength: 64 }) }),
-  auth_response: fc.record({ client: fc.string({ minLength: 1, maxLength: 64 }), mac: hex(32) }),
+  auth_request: fc.record({ nonce: hex(32), client: fc.string({ minLength: 1, maxLength: 64 }) }),
+  auth_proof: fc.record({ mac: hex(32) }),
+  auth_response: fc.record({ mac: hex(32) }),
   auth_ok: fc.record({ last_seq: fc.nat() }),
   zone_state_update: fc.record({ zones: fc.array(zoneState, { minLength: 1, maxLength: 20 }) }),
   system_state_update: fc.record({ system: systemState }),

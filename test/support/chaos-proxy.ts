@@ -162,6 +162,9 @@ export class ChaosProxy {
     const reader = new FrameReader();
     let held: Buffer | null = null;
     let nextAt = 0;
+    // The handshake passes untouched: mischief there only makes the relay reconnect, and the
+    // link's faults are what these tests are about. Once auth_ok has passed, frames are fair game.
+    let linkOpen = false;
     upstream.on('data', (chunk: Buffer) => {
       if (this.blackhole) return;
       if (!handshakeDone) {
@@ -176,7 +179,8 @@ export class ChaosProxy {
       for (const frame of reader.push(chunk)) {
         const isData = frame.opcode === 1 || frame.opcode === 2;
         let out: Buffer = Buffer.concat([frame.header, frame.payload]);
-        if (!isData) {
+        if (!isData || !linkOpen) {
+          if (isData && frame.payload.includes('"type":"auth_ok"')) linkOpen = true;
           client.write(out);
           continue;
         }

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { Codec, message, type SystemState } from '@boiler/shared';
-import { linkMac, nodeCompression } from '@boiler/service';
+import { linkProof, newNonce, nodeCompression } from '@boiler/service';
 import { startAgent, getJson, type AgentUnderTest } from '../support/agent-process.js';
 import { startRelay, linkView, type RelayUnderTest } from '../support/relay-process.js';
 
@@ -19,14 +19,22 @@ afterAll(async () => {
 const codec = new Codec(nodeCompression);
 
 /** Opens a raw socket to the agent's /ws, does `act` with the first (challenge) frame, resolves with the close code. */
-function attack(port: number, act: (ws: WebSocket, challenge: { nonce: string }) => void): Promise<{ code: number; reason: string }> {
+function attack(
+  port: number,
+  act: (ws: WebSocket, challenge: { nonce: string; agent: string }) => void,
+  afterProof?: (ws: WebSocket) => void,
+): Promise<{ code: number; reason: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
     ws.on('error', () => undefined);
-    ws.once('message', (data) => {
+    let first = true;
+    ws.on('message', (data) => {
       const d = codec.decode(data.toString());
-      if (!d.ok || d.message.type !== 'auth_challenge') return reject(new Error('no challenge'));
-      act(ws, d.message.payload);
+      if (first) {
+        first = false;
+        if (!d.ok || d.message.type !== 'auth_challenge') return reject(new Error('no challenge'));
+        act(ws, d.message.payload);
+      } else if (d.ok && d.message.type === 'auth_proof') afterProof?.(ws);
     });
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
   });
@@ -50,7 +58,18 @@ describe('hostile sockets on the agent link', () => {
 
     const port = agent.port;
     const [wrongSecret, silent, oversized, garbage, bomb, earlyTalk] = await Promise.all([
-      attack(port, (ws, c) => ws.send(codec.encode(message('auth_response', { client: 'intruder', mac: linkMac('not-the-secret-at-all', c.nonce, 'intruder') }, { ts: Date.now() })) as string)),
+      (() => {
+        // A peer that does the handshake by the book, with the wrong secret.
+        const session = { agentNonce: '', relayNonce: newNonce(), agent: '', client: 'intruder' };
+        return attack(
+          port,
+          (ws, c) => {
+            Object.assign(session, { agentNonce: c.nonce, agent: c.agent });
+            ws.send(codec.encode(message('auth_request', { nonce: session.relayNonce, client: 'intruder' }, { ts: Date.now() })) as string);
+          },
+          (ws) => ws.send(codec.encode(message('auth_response', { mac: linkProof('not-the-secret-at-all', 'relay->agent', session) }, { ts: Date.now() })) as string),
+        );
+      })(),
       attack(port, () => undefined),
       attack(port, (ws) => ws.send('x'.repeat(2 * 1024 * 1024))),
       attack(port, (ws) => ws.send(randomBytes(4096))),

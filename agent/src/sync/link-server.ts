@@ -18,7 +18,7 @@ import {
   type SystemState,
   type ZoneState,
 } from '@boiler/shared';
-import { frameBytes, newNonce, verifyLinkMac, type Logger } from '@boiler/service';
+import { frameBytes, linkProof, newNonce, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
 import type { AgentBus } from '../bus.js';
 import type { CommandAnswer } from '../api/server.js';
 
@@ -40,7 +40,7 @@ export interface LinkOptions {
   agentName: string;
   batchIntervalMs: number;
   heartbeatIntervalMs: number;
-  /** Time a new socket has to answer the challenge. */
+  /** Time a new socket has to finish the handshake (both proofs). */
   authTimeoutMs: number;
   /** The relay may ask for any range within the newest this-many events; older means a full sync. */
   outboxWindow: number;
@@ -69,6 +69,9 @@ export const CLOSE = {
   authFailed: 4001,
   authTimeout: 4002,
   tooSlow: 4003,
+  /** A handshake message on a link already open: a replayed or injected handshake. */
+  handshakeOnOpenLink: 4004,
+  internalError: 1011,
   shuttingDown: 1001,
 } as const;
 
@@ -78,6 +81,8 @@ export interface LinkStats {
   authFailures: number;
   authTimeouts: number;
   badFrames: number;
+  /** Frames whose handling threw: a bug, answered with a log line (and a close before auth). */
+  handlerErrors: number;
   closedTooSlow: number;
   framesSent: number;
   framesReceived: number;
@@ -94,6 +99,7 @@ export class LinkServer {
     authFailures: 0,
     authTimeouts: 0,
     badFrames: 0,
+    handlerErrors: 0,
     closedTooSlow: 0,
     framesSent: 0,
     framesReceived: 0,
@@ -175,12 +181,15 @@ export class LinkServer {
   }
 }
 
-type SessionState = 'challenged' | 'open' | 'closed';
+/** challenged: our nonce sent; proving: our proof sent, waiting for the relay's; open: data flows. */
+type SessionState = 'challenged' | 'proving' | 'open' | 'closed';
 
 /** One relay connection: auth, then live publishing, catch-up and full sync. */
 class RelaySession {
   private state: SessionState = 'challenged';
-  private nonce = newNonce();
+  private readonly nonce = newNonce();
+  /** Both nonces and names, once the relay has sent its own nonce. */
+  private session: LinkSession | null = null;
   private authTimer: NodeJS.Timeout | undefined;
   /** The newest seq sent live on this socket. */
   private liveSeq = 0;
@@ -210,7 +219,7 @@ class RelaySession {
       this.log.warn({ address: this.address, err: err.message, code: (err as { code?: string }).code }, 'relay socket error');
       if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.stats.badFrames++;
     });
-    this.ws.on('message', (data, isBinary) => this.received(data, isBinary));
+    this.ws.on('message', (data, isBinary) => this.guarded(data, isBinary));
     this.ws.on('pong', () => {
       this.lastHeard = performance.now();
     });
@@ -220,9 +229,9 @@ class RelaySession {
       this.log.info({ address: this.address, client: this.client, code, reason: reason.toString() }, 'relay link closed');
     });
     this.authTimer = setTimeout(() => {
-      if (this.state === 'challenged') {
+      if (this.state === 'challenged' || this.state === 'proving') {
         this.stats.authTimeouts++;
-        this.log.warn({ address: this.address }, 'relay did not answer the challenge in time');
+        this.log.warn({ address: this.address, state: this.state }, 'relay did not answer the challenge in time');
         this.close(CLOSE.authTimeout, 'auth timeout');
       }
     }, this.options.authTimeoutMs);
@@ -304,6 +313,18 @@ class RelaySession {
     this.ws.ping();
   }
 
+  /** The socket's message handler: nothing a frame holds may throw out of it and stop the agent. */
+  private guarded(data: RawData, isBinary: boolean): void {
+    try {
+      this.received(data, isBinary);
+    } catch (err) {
+      this.stats.handlerErrors++;
+      this.log.error({ err, address: this.address, client: this.client, state: this.state }, 'relay frame handling failed');
+      // Before auth the peer is nobody: close. After, the fault is ours; the link stays for the next frame.
+      if (this.state !== 'open') this.close(CLOSE.internalError, 'internal error');
+    }
+  }
+
   private received(data: RawData, isBinary: boolean): void {
     this.lastHeard = performance.now();
     this.stats.framesReceived++;
@@ -313,8 +334,9 @@ class RelaySession {
       this.stats.badFrames++;
       const code = decoded.error.code;
       this.log.warn({ client: this.client, address: this.address, code, reason: decoded.error.message }, 'bad frame from relay dropped');
-      if (this.state === 'challenged') return this.close(code === 'inflate_limit' || code === 'frame_too_large' ? CLOSE.tooBig : CLOSE.badData, code);
-      if (code === 'inflate_limit' || code === 'frame_too_large') return this.close(CLOSE.tooBig, code);
+      const tooBig = code === 'inflate_limit' || code === 'frame_too_large';
+      if (this.state !== 'open') return this.close(tooBig ? CLOSE.tooBig : CLOSE.badData, code);
+      if (tooBig) return this.close(CLOSE.tooBig, code);
       const now = performance.now();
       this.badFrameTimes = this.badFrameTimes.filter((t) => now - t < 60_000);
       this.badFrameTimes.push(now);
@@ -324,25 +346,35 @@ class RelaySession {
     try {
       this.dispatch(decoded.message);
     } catch (err) {
+      this.stats.handlerErrors++;
       this.log.error({ err, type: decoded.message.type }, 'relay message handling failed');
+      if (this.state !== 'open') this.close(CLOSE.internalError, 'internal error');
     }
   }
 
-  private dispatch(m: Message): void {
-    if (this.state === 'challenged') {
-      if (m.type !== 'auth_response') {
+  /** One step of the handshake; the agent proves itself first, then waits for the relay's proof over the same session. */
+  private handshake(m: Message): void {
+    if (this.state === 'challenged' && m.type === 'auth_request') {
+      this.client = m.payload.client;
+      this.session = { agentNonce: this.nonce, relayNonce: m.payload.nonce, agent: this.options.agentName, client: m.payload.client };
+      if (m.payload.nonce === this.nonce) {
+        // Our own nonce sent back: a reflection; an honest relay draws its own.
         this.stats.authFailures++;
-        this.log.warn({ address: this.address, type: m.type }, 'relay spoke before authenticating');
-        return this.close(CLOSE.authFailed, 'auth required');
+        this.log.warn({ address: this.address }, 'relay echoed the agent nonce');
+        return this.close(CLOSE.authFailed, 'auth failed');
       }
-      if (!verifyLinkMac(this.options.secret, this.nonce, m.payload.client, m.payload.mac)) {
+      this.state = 'proving';
+      this.send('auth_proof', { mac: linkProof(this.options.secret, 'agent->relay', this.session) });
+      return;
+    }
+    if (this.state === 'proving' && m.type === 'auth_response' && this.session !== null) {
+      if (!verifyLinkProof(this.options.secret, 'relay->agent', this.session, m.payload.mac)) {
         this.stats.authFailures++;
-        this.log.warn({ address: this.address, client: m.payload.client }, 'relay failed the challenge (wrong secret)');
+        this.log.warn({ address: this.address, client: this.client }, 'relay failed the challenge (wrong secret)');
         return this.close(CLOSE.authFailed, 'auth failed');
       }
       clearTimeout(this.authTimer);
-      this.nonce = '';
-      this.client = m.payload.client;
+      this.session = null;
       this.state = 'open';
       this.liveSeq = this.source.lastSeq();
       this.log.info({ address: this.address, client: this.client, last_seq: this.liveSeq }, 'relay link open');
@@ -350,6 +382,14 @@ class RelaySession {
       this.flush();
       return;
     }
+    this.stats.authFailures++;
+    this.log.warn({ address: this.address, type: m.type, state: this.state }, 'relay spoke before authenticating');
+    return this.close(CLOSE.authFailed, 'auth required');
+  }
+
+  private dispatch(m: Message): void {
+    if (this.state === 'closed') return;
+    if (this.state !== 'open') return this.handshake(m);
     switch (m.type) {
       case 'range_request':
         this.queueStream(() => this.streamRange(m));
@@ -367,8 +407,14 @@ class RelaySession {
       }
       case 'heartbeat':
         return;
-      case 'auth_challenge':
+      case 'auth_request':
       case 'auth_response':
+        // A handshake replayed or injected into an open session: refuse it rather than sign anything.
+        this.stats.authFailures++;
+        this.log.warn({ client: this.client, type: m.type }, 'handshake message on an open link; closing');
+        return this.close(CLOSE.handshakeOnOpenLink, 'handshake on an open link');
+      case 'auth_challenge':
+      case 'auth_proof':
       case 'auth_ok':
       case 'zone_state_update':
       case 'system_state_update':

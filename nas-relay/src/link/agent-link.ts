@@ -13,7 +13,7 @@ import {
   type SystemState,
   type ZoneState,
 } from '@boiler/shared';
-import { frameBytes, linkMac, type Logger } from '@boiler/service';
+import { frameBytes, linkProof, newNonce, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
 
 /** Where the link writes what the agent sends: the replica, applied in transactions. */
 export interface ReplicaSink {
@@ -32,6 +32,11 @@ export interface ReplicaSink {
   applySettings(settings: SiteSettings): void;
   /** Marks everything up to seq as applied (the end of a full sync whose older events are gone). */
   advanceTo(seq: number): void;
+  /**
+   * Forgets every event (and what was derived from them) and sets the applied seq to 0, in one
+   * transaction: the authenticated agent's log is behind the replica, so the replica's is wrong.
+   */
+  resetLog(): void;
   digest(): string;
 }
 
@@ -46,6 +51,10 @@ export interface LinkClientOptions {
   /** A catch-up with no progress for this long is asked for again. */
   catchUpStallMs: number;
   maxPayloadBytes: number;
+  /** Time the agent has, from the socket opening, to prove itself and open the link. */
+  authTimeoutMs: number;
+  /** Options for the ws client, e.g. the pinned https agent for wss (see tls/pinning.ts). */
+  socketOptions?: WebSocket.ClientOptions;
 }
 
 export const DEFAULT_LINK_CLIENT_OPTIONS = {
@@ -54,12 +63,35 @@ export const DEFAULT_LINK_CLIENT_OPTIONS = {
   backoffMaxMs: 60_000,
   catchUpStallMs: 10_000,
   maxPayloadBytes: 1024 * 1024,
+  authTimeoutMs: 10_000,
 } as const;
+
+/** Close codes the relay's side uses (the agent's side uses the same numbers for the same reasons). */
+export const LINK_CLOSE = {
+  badData: 1007,
+  tooBig: 1009,
+  internalError: 1011,
+  authFailed: 4001,
+  authTimeout: 4002,
+  handshakeOnOpenLink: 4004,
+} as const;
+
+/**
+ * Where the handshake stands on the current socket. Until `open`, the relay applies nothing and
+ * sends nothing but its own handshake messages; it signs only after the agent's proof checked.
+ */
+type LinkState = 'closed' | 'awaiting_challenge' | 'awaiting_proof' | 'awaiting_ok' | 'open';
 
 export interface LinkClientStats {
   connects: number;
   disconnects: number;
   badFrames: number;
+  /** Handshakes refused: a peer that spoke out of turn, failed its proof, or took too long. */
+  authFailures: number;
+  /** Frames whose handling threw. */
+  handlerErrors: number;
+  /** Full syncs from zero because the replica was ahead of the authenticated agent. */
+  resyncsAhead: number;
   duplicates: number;
   gaps: number;
   rangeRequests: number;
@@ -91,6 +123,9 @@ export class AgentLink {
     connects: 0,
     disconnects: 0,
     badFrames: 0,
+    authFailures: 0,
+    handlerErrors: 0,
+    resyncsAhead: 0,
     duplicates: 0,
     gaps: 0,
     rangeRequests: 0,
@@ -102,6 +137,11 @@ export class AgentLink {
   };
   private ws: WebSocket | undefined;
   private open = false;
+  private state: LinkState = 'closed';
+  private session: LinkSession | null = null;
+  private authTimer: NodeJS.Timeout | undefined;
+  /** The full sync asked for on this socket, if any: pages nobody asked for are refused. */
+  private syncRequested: { replace: boolean } | null = null;
   private stopped = true;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -164,9 +204,14 @@ export class AgentLink {
 
   private connect(): void {
     if (this.stopped) return;
-    const ws = new WebSocket(this.options.url, { maxPayload: this.options.maxPayloadBytes, perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(this.options.url, {
+      ...this.options.socketOptions,
+      maxPayload: this.options.maxPayloadBytes,
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+    });
     this.ws = ws;
-    ws.on('message', (data, isBinary) => this.received(data, isBinary));
+    ws.on('message', (data, isBinary) => this.guarded(ws, data, isBinary));
     ws.on('pong', () => this.heard());
     ws.on('error', (err) => this.log.warn({ err: err.message }, 'agent link error'));
     ws.on('close', (code, reason) => {
@@ -177,6 +222,13 @@ export class AgentLink {
     });
     ws.on('open', () => {
       this.heard();
+      this.state = 'awaiting_challenge';
+      this.authTimer = setTimeout(() => {
+        if (this.ws !== ws || this.state === 'open') return;
+        this.stats.authFailures++;
+        this.log.warn({ state: this.state, timeout_ms: this.options.authTimeoutMs }, 'agent did not finish the handshake in time');
+        this.closeSocket(LINK_CLOSE.authTimeout, 'auth timeout');
+      }, this.options.authTimeoutMs);
       this.pingTimer = setInterval(() => {
         if (ws.readyState === ws.OPEN) ws.ping();
       }, Math.max(1000, this.options.deadAfterMs / 3));
@@ -184,6 +236,10 @@ export class AgentLink {
   }
 
   private markClosed(): void {
+    this.state = 'closed';
+    this.session = null;
+    this.syncRequested = null;
+    clearTimeout(this.authTimer);
     if (this.open) {
       this.open = false;
       this.stats.disconnects++;
@@ -214,47 +270,120 @@ export class AgentLink {
     }, this.options.deadAfterMs);
   }
 
+  /** Closes this socket with a code; a peer that does not complete the close is cut off. */
+  private closeSocket(code: number, reason: string): void {
+    const ws = this.ws;
+    if (ws === undefined) return;
+    this.state = 'closed';
+    ws.close(code, reason);
+    setTimeout(() => ws.terminate(), 2000).unref();
+  }
+
+  /** The socket's message handler: nothing a frame holds may throw out of it and stop the relay. */
+  private guarded(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    if (ws !== this.ws) return; // a frame from a socket already replaced
+    try {
+      this.received(data, isBinary);
+    } catch (err) {
+      this.stats.handlerErrors++;
+      this.log.error({ err, state: this.state }, 'handling a frame from the agent failed');
+      if (this.state !== 'open') this.closeSocket(LINK_CLOSE.internalError, 'internal error');
+    }
+  }
+
   private received(data: RawData, isBinary: boolean): void {
+    if (this.state === 'closed') return;
     this.heard();
     const frame = isBinary ? frameBytes(data) : data.toString();
     const decoded = this.codec.decode(frame);
     if (!decoded.ok) {
       this.stats.badFrames++;
-      this.log.warn({ code: decoded.error.code, reason: decoded.error.message }, 'bad frame from agent dropped');
+      const code = decoded.error.code;
+      this.log.warn({ code, reason: decoded.error.message, state: this.state }, 'bad frame from agent dropped');
+      // Before the agent has proven itself, nothing it sends is worth keeping the socket for.
+      if (this.state !== 'open') this.closeSocket(code === 'inflate_limit' || code === 'frame_too_large' ? LINK_CLOSE.tooBig : LINK_CLOSE.badData, code);
       return;
     }
     try {
-      this.dispatch(decoded.message);
+      if (this.state === 'open') this.dispatch(decoded.message);
+      else this.handshake(decoded.message);
     } catch (err) {
+      this.stats.handlerErrors++;
       this.log.error({ err, type: decoded.message.type }, 'applying a frame from the agent failed');
+      if (this.state !== 'open') this.closeSocket(LINK_CLOSE.internalError, 'internal error');
     }
+  }
+
+  /** One step of the handshake: the agent proves itself over both nonces first; only then does the relay sign. */
+  private handshake(m: Message): void {
+    if (this.state === 'awaiting_challenge' && m.type === 'auth_challenge') {
+      this.session = { agentNonce: m.payload.nonce, relayNonce: newNonce(), agent: m.payload.agent, client: this.options.clientName };
+      this.state = 'awaiting_proof';
+      this.send('auth_request', { nonce: this.session.relayNonce, client: this.options.clientName });
+      return;
+    }
+    if (this.state === 'awaiting_proof' && m.type === 'auth_proof' && this.session !== null) {
+      if (!verifyLinkProof(this.options.secret, 'agent->relay', this.session, m.payload.mac)) {
+        this.stats.authFailures++;
+        this.log.warn({ agent: this.session.agent }, 'agent failed the challenge (wrong secret, or not the agent)');
+        this.closeSocket(LINK_CLOSE.authFailed, 'auth failed');
+        return;
+      }
+      this.state = 'awaiting_ok';
+      this.send('auth_response', { mac: linkProof(this.options.secret, 'relay->agent', this.session) });
+      this.session = null;
+      return;
+    }
+    if (this.state === 'awaiting_ok' && m.type === 'auth_ok') {
+      clearTimeout(this.authTimer);
+      this.state = 'open';
+      this.linkOpened(m.payload.last_seq);
+      return;
+    }
+    // Anything else before the link is open (state from an unproven peer above all) is applied
+    // nowhere and answered with a close.
+    this.stats.authFailures++;
+    this.log.warn({ type: m.type, state: this.state }, 'agent spoke before authenticating');
+    this.closeSocket(LINK_CLOSE.authFailed, 'auth required');
+  }
+
+  private linkOpened(agentLastSeq: number): void {
+    this.open = true;
+    this.attempt = 0;
+    this.stats.connects++;
+    this.stats.lastConnectedAt = Date.now();
+    // The agent's word on this fresh session, not a maximum over earlier ones (its database may have been replaced).
+    this.highestSeen = agentLastSeq;
+    const applied = this.replica.appliedSeq();
+    this.log.info({ agent_last_seq: agentLastSeq, applied }, 'agent link open');
+    for (const l of this.listeners) l.connected?.();
+    if (applied > agentLastSeq) this.resyncAhead(applied, agentLastSeq);
+    else this.maybeCatchUp();
+  }
+
+  /**
+   * The replica holds seqs the authenticated agent never wrote (its database was replaced, or a
+   * peer once fed the replica a seq far ahead): the agent is the source of truth, so the replica
+   * throws its log away and takes everything again, rather than waiting forever for seqs to catch up.
+   */
+  private resyncAhead(applied: number, agentLastSeq: number): void {
+    this.stats.resyncsAhead++;
+    this.log.error({ applied, agent_last_seq: agentLastSeq }, 'replica is ahead of the agent log; full sync from zero, replacing its events');
+    this.requestFullSync('replica ahead of the agent', 0, true);
   }
 
   private dispatch(m: Message): void {
     switch (m.type) {
-      case 'auth_challenge': {
-        const mac = linkMac(this.options.secret, m.payload.nonce, this.options.clientName);
-        this.send('auth_response', { client: this.options.clientName, mac });
+      case 'auth_challenge':
+      case 'auth_request':
+      case 'auth_proof':
+      case 'auth_response':
+      case 'auth_ok':
+        // A handshake replayed or injected into an open session: refuse it rather than sign anything.
+        this.stats.authFailures++;
+        this.log.warn({ type: m.type }, 'handshake message on an open link; closing');
+        this.closeSocket(LINK_CLOSE.handshakeOnOpenLink, 'handshake on an open link');
         return;
-      }
-      case 'auth_ok': {
-        this.open = true;
-        this.attempt = 0;
-        this.stats.connects++;
-        this.stats.lastConnectedAt = Date.now();
-        this.highestSeen = Math.max(this.highestSeen, m.payload.last_seq);
-        const applied = this.replica.appliedSeq();
-        this.log.info({ agent_last_seq: m.payload.last_seq, applied }, 'agent link open');
-        for (const l of this.listeners) l.connected?.();
-        if (applied > m.payload.last_seq) {
-          // The agent is behind the replica: its database was replaced. Take its word for everything.
-          this.log.error({ applied, agent_last_seq: m.payload.last_seq }, 'agent log is behind the replica; full sync');
-          this.requestFullSync('agent behind replica', 0);
-        } else {
-          this.maybeCatchUp();
-        }
-        return;
-      }
       case 'event_log_entry':
         this.onEvents(m);
         return;
@@ -276,7 +405,9 @@ export class AgentLink {
         this.highestSeen = Math.max(this.highestSeen, m.payload.last_seq);
         const applied = this.replica.appliedSeq();
         this.stats.lastHeartbeat = { last_seq: m.payload.last_seq, digest_match: m.payload.digest === this.replica.digest(), at: Date.now() };
-        if (applied < m.payload.last_seq) this.maybeCatchUp();
+        // Events travel before the heartbeat on the same socket, so an applied seq past the one it reports is wrong.
+        if (applied > m.payload.last_seq && this.syncing === null && this.syncRequested === null) this.resyncAhead(applied, m.payload.last_seq);
+        else if (applied < m.payload.last_seq) this.maybeCatchUp();
         else if (this.catchUp === null && this.syncing === null && m.payload.digest !== this.replica.digest()) {
           this.stats.digestMismatches++;
           this.log.warn({ applied }, 'replica state differs from the agent digest; resyncing state');
@@ -287,7 +418,6 @@ export class AgentLink {
       case 'command_response':
         for (const l of this.listeners) l.commandResult?.(m.payload.result);
         return;
-      case 'auth_response':
       case 'range_request':
       case 'full_sync_request':
       case 'command_request':
@@ -328,8 +458,17 @@ export class AgentLink {
   private onSyncPage(m: MessageOf<'full_sync_response'>): void {
     const { snapshot, events, done } = m.payload;
     if (snapshot !== null) {
+      // The agent answers a range older than its outbox with a full sync, so an open catch-up asked for one too.
+      const requested = this.syncRequested ?? (this.catchUp !== null ? { replace: false } : null);
+      if (requested === null) {
+        this.stats.badFrames++;
+        this.log.warn({ last_seq: snapshot.last_seq }, 'full sync nobody asked for; dropped');
+        return;
+      }
+      this.syncRequested = null;
       this.stats.fullSyncs++;
       this.syncing = { target: snapshot.last_seq };
+      if (requested.replace) this.replica.resetLog();
       this.highestSeen = Math.max(this.highestSeen, snapshot.last_seq);
       this.replica.replaceZones(snapshot.zones);
       this.replica.applySystem(snapshot.system);
@@ -387,8 +526,9 @@ export class AgentLink {
     this.send('range_request', { after_seq: applied, to_seq: this.highestSeen });
   }
 
-  private requestFullSync(reason: string, afterSeq: number): void {
+  private requestFullSync(reason: string, afterSeq: number, replace = false): void {
     this.catchUp = null;
+    this.syncRequested = { replace };
     this.send('full_sync_request', { reason, after_seq: afterSeq });
   }
 

@@ -17,6 +17,7 @@ import {
   SampleLog,
   eventParams,
   eventQuerySql,
+  pruneSampleEvents,
   requireWholeNumber,
   sampleFromEvent,
   type EventQuery,
@@ -221,6 +222,22 @@ export class Replica implements ReplicaSink {
   }
 
   /**
+   * Forgets every event, raw sample and rollup and sets the applied seq to 0, in one transaction:
+   * the start of a full sync from zero when the replica is ahead of the authenticated agent (its
+   * database was replaced, or an unauthenticated peer once pushed a seq far ahead). Zone, system
+   * and settings rows stay; the sync's snapshot replaces them.
+   */
+  resetLog(): void {
+    this.db
+      .transaction(() => {
+        for (const table of ['events', 'samples', 'samples_15m', 'samples_1h', 'samples_1d']) this.stmt(`DELETE FROM ${table}`).run();
+        this.writeApplied(0);
+      })
+      .immediate();
+    this.applied = 0;
+  }
+
+  /**
    * stateDigest over the stored states, to compare with the agent's heartbeat. States are read
    * back through their zod schemas and digested as canonical JSON, so neither key order nor the
    * round trip through the database can make equal states digest differently.
@@ -291,6 +308,23 @@ export class Replica implements ReplicaSink {
   }
 
   // ---- housekeeping -------------------------------------------------------------------------
+
+  /**
+   * Retention of raw samples: deletes up to `maxRows` raw samples taken before `olderThan` and up
+   * to `maxRows` of their SAMPLE events, in one short transaction, and returns how many of each
+   * went. Rollups stay, so history over the pruned range is still answered; ON/OFF, ALERT and
+   * COMMAND events stay too. Call it again while it returns full batches (see ReplicaRetention).
+   */
+  pruneSamples(olderThan: number, maxRows: number): { samples: number; events: number } {
+    return this.db
+      .transaction(() => {
+        const samples = this.samples.pruneRaw(olderThan, maxRows);
+        const events = pruneSampleEvents((sql) => this.stmt(sql), olderThan, maxRows, Number.MAX_SAFE_INTEGER);
+        return { samples, events: events.removed };
+      })
+      .immediate();
+  }
+
 
   /** SQLite's integrity check plus the replica's own invariant; an empty list means sound. */
   integrityCheck(): string[] {
