@@ -5,9 +5,10 @@ set -euo pipefail
 # chromium: the UI's end-to-end tests; libsecret-1-dev, gnome-keyring, dbus: keytar builds and runs headless;
 # redis-server, mosquitto: the relay's cache and the MQTT baseline in the bench;
 # docker-compose: `docker-compose config` validates the compose file offline;
-# wireguard-go, wireguard-tools, iproute2: real tunnels between network namespaces.
+# wireguard-go, wireguard-tools, iproute2: real tunnels between network namespaces;
+# prometheus: its promtool checks the relay's /metrics (without the node exporter it recommends).
 PACKAGES=(libsecret-1-dev gnome-keyring dbus redis-server mosquitto iproute2 openssl)
-NO_RECOMMENDS=(docker-compose)
+NO_RECOMMENDS=(docker-compose prometheus)
 
 missing=()
 for p in "${PACKAGES[@]}" "${NO_RECOMMENDS[@]}"; do

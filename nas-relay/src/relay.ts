@@ -49,6 +49,10 @@ export class Relay {
         const l = this.replica.lag().lastMs;
         return l === null ? null : l / 1000;
       },
+      agentClockAheadSeconds: () => {
+        const a = this.replica.lag().aheadMs;
+        return a === null ? null : a / 1000;
+      },
       lagQuantiles: () => {
         const u = this.lagByKind.urgent.snapshot();
         const s = this.lagByKind.sample.snapshot();

@@ -82,13 +82,69 @@ export class RateLimiter {
   }
 }
 
+/**
+ * The request's target as a URL, or 400. Only origin-form targets (`/path?query`) are served:
+ * `new URL('//x/api', base)` would read `x` as a host (and `//` alone throws), so the target is
+ * put after a fixed origin rather than resolved against it.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) throw new HttpError(400, 'bad_request_target', 'the request target must be a path starting with /');
+  try {
+    return new URL(`http://server${target}`);
+  } catch {
+    throw new HttpError(400, 'bad_request_target', 'the request target is not a valid path');
+  }
+}
+
+/** A path's segments, percent-decoded; 400 (not a URIError thrown through the route) when one is malformed. */
+export function pathSegments(path: string): string[] {
+  return path
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw new HttpError(400, 'malformed_path', `the path has malformed percent-encoding in ${JSON.stringify(segment.slice(0, 64))}`);
+      }
+    });
+}
+
 /** Parses an optional integer query parameter within bounds, or answers 400 naming it. */
 export function intParam(url: URL, name: string, bounds: { min: number; max: number }): number | undefined {
-  const raw = url.searchParams.get(name);
-  if (raw === null || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < bounds.min || n > bounds.max) {
+  const all = url.searchParams.getAll(name);
+  if (all.length > 1) throw new HttpError(400, 'invalid_query', `${name} is given ${all.length} times; give it once`);
+  const raw = all[0];
+  if (raw === undefined || raw === '') return undefined;
+  // Plain decimal digits only: Number() would also take 1e3, 0x10, " 5" and "5.0".
+  const n = /^-?\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < bounds.min || n > bounds.max) {
     throw new HttpError(400, 'invalid_query', `${name} must be an integer from ${bounds.min} to ${bounds.max}`);
   }
   return n;
+}
+
+/** The latest instant a query may name: the end of JavaScript's Date range, in epoch ms. */
+export const MAX_QUERY_TIME = 8.64e15;
+
+/** The window a history query covers when it names no `from`. */
+export const DEFAULT_HISTORY_MS = 24 * 3600_000;
+
+/**
+ * A history query's window (`from`, `to`, epoch ms) and `points`, or 400 naming the problem.
+ * Defaults: up to `now`, the 24 hours before `to`, 500 points. A `to` so early that the default
+ * window would start before 1970 (`?to=1`: seconds for milliseconds, most likely) is refused
+ * rather than answered with a window nobody asked for.
+ */
+export function historyParams(url: URL, now: number, maxPoints: number): { from: number; to: number; points: number } {
+  const to = intParam(url, 'to', { min: 1, max: MAX_QUERY_TIME }) ?? now;
+  const givenFrom = intParam(url, 'from', { min: 0, max: MAX_QUERY_TIME });
+  const points = intParam(url, 'points', { min: 1, max: maxPoints }) ?? 500;
+  if (givenFrom === undefined && to < DEFAULT_HISTORY_MS) {
+    throw new HttpError(400, 'invalid_query', `to=${to} leaves no room for the default 24 hours before it (times are epoch milliseconds); give from as well`);
+  }
+  const from = givenFrom ?? to - DEFAULT_HISTORY_MS;
+  if (from >= to) throw new HttpError(400, 'invalid_query', 'from must be before to');
+  return { from, to, points };
 }

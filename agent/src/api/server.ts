@@ -12,7 +12,7 @@ import {
   type WeeklySchedule,
   type ZoneState,
 } from '@boiler/shared';
-import { HttpError, RateLimiter, intParam, readJsonBody, sameKey, sendError, sendJson, type Logger } from '@boiler/service';
+import { HttpError, MAX_QUERY_TIME, RateLimiter, historyParams, intParam, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, type Logger } from '@boiler/service';
 
 /** How the agent answered a command, in HTTP terms. */
 export type CommandAnswer =
@@ -72,15 +72,17 @@ export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Lo
   const limiter = new RateLimiter(options.rate?.perSecond ?? 20, options.rate?.burst ?? 40);
   const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, maxHeaderSize: 8 * 1024 }, (req, res) => {
     const requestId = randomUUID();
+    // The path only, never the query string: a client that puts its key in the URL must not find it in the log.
+    const path = (req.url ?? '').split('?')[0]?.slice(0, 256);
     handle(req, res, requestId).catch((err: unknown) => {
       if (err instanceof HttpError) {
         if (err.status >= 500) log.error({ err, requestId }, 'request failed');
-        else log.info({ requestId, status: err.status, code: err.code, path: req.url }, err.message);
+        else log.info({ requestId, status: err.status, code: err.code, path }, err.message);
         if (!res.headersSent) sendError(res, err, requestId);
         else res.destroy();
         return;
       }
-      log.error({ err, requestId, path: req.url }, 'unexpected error in request');
+      log.error({ err, requestId, path }, 'unexpected error in request');
       if (!res.headersSent) sendError(res, new HttpError(500, 'internal', 'internal error'), requestId);
       else res.destroy();
     });
@@ -107,16 +109,17 @@ export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Lo
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const client = req.socket.remoteAddress ?? 'unknown';
-    const url = new URL(req.url ?? '/', 'http://agent');
+    const url = requestUrl(req);
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    if (path === '/health' && method === 'GET') return sendJson(res, 200, agent.health());
+    // HEAD answers as GET without the body (Node drops it): a probe's way of asking.
+    if (path === '/health' && (method === 'GET' || method === 'HEAD')) return sendJson(res, 200, agent.health());
     if (!path.startsWith('/api/')) throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
     if (!limiter.take(client)) throw new HttpError(429, 'rate_limited', 'too many requests; slow down', {});
     // Reads say whether the house is empty, so they need the key too when one is set.
     if (options.apiKey !== undefined && !authorised(req)) throw new HttpError(401, 'unauthorised', 'missing or wrong bearer key');
 
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent); // ['api', ...]
+    const parts = pathSegments(path); // ['api', ...]
     const [, resource, id, sub] = parts;
     if (method === 'GET') {
       if (resource === 'zones' && id === undefined) return sendJson(res, 200, { zones: agent.zones() });
@@ -127,11 +130,7 @@ export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Lo
       }
       if (resource === 'zones' && id !== undefined && sub === 'history') {
         if (!agent.zones().some((z) => z.zone === id)) throw new HttpError(404, 'unknown_zone', `no zone ${id}`);
-        const now = agent.now();
-        const to = intParam(url, 'to', { min: 0, max: 8.64e15 }) ?? now;
-        const from = intParam(url, 'from', { min: 0, max: 8.64e15 }) ?? to - 24 * 3600 * 1000;
-        const points = intParam(url, 'points', { min: 1, max: MAX_POINTS }) ?? 500;
-        if (from >= to) throw new HttpError(400, 'invalid_query', 'from must be before to');
+        const { from, to, points } = historyParams(url, agent.now(), MAX_POINTS);
         return sendJson(res, 200, { zone: id, from, to, points: agent.history(id, from, to, points) });
       }
       if (resource === 'system' && id === undefined) return sendJson(res, 200, agent.system());
@@ -183,9 +182,9 @@ function eventQuery(url: URL): EventQuery {
     if (!e.success) throw new HttpError(400, 'invalid_query', `event must be one of ${EventKind.options.join(', ')}`);
     q.event = e.data;
   }
-  const from = intParam(url, 'from', { min: 0, max: 8.64e15 });
+  const from = intParam(url, 'from', { min: 0, max: MAX_QUERY_TIME });
   if (from !== undefined) q.from = from;
-  const to = intParam(url, 'to', { min: 0, max: 8.64e15 });
+  const to = intParam(url, 'to', { min: 0, max: MAX_QUERY_TIME });
   if (to !== undefined) q.to = to;
   const before = intParam(url, 'before_seq', { min: 1, max: Number.MAX_SAFE_INTEGER });
   if (before !== undefined) q.beforeSeq = before;

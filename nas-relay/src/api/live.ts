@@ -7,6 +7,15 @@ import { sameKey, type Logger } from '@boiler/service';
 /** Close codes of the live socket. */
 export const LIVE_CLOSE = { unauthorised: 4401, authTimeout: 4408, tooSlow: 4429, badMessage: 1007, shuttingDown: 1001 } as const;
 
+/**
+ * Whether an upgrade's request target is the live socket's path (a query string allowed). Plain
+ * string work, not new URL: a target like `//` makes new URL throw, and a throw in an upgrade
+ * listener is an uncaught exception that stops the relay.
+ */
+export function isLivePath(target: string | undefined): boolean {
+  return (target ?? '').split('?')[0] === '/api/live';
+}
+
 interface Client {
   ws: WebSocket;
   authed: boolean;
@@ -59,8 +68,7 @@ export class LiveHub {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = new URL(req.url ?? '/', 'http://relay').pathname;
-    if (path !== '/api/live') return; // another handler's path (or none: the server answers 404 itself)
+    if (!isLivePath(req.url)) return; // the server answers any other path 404 itself
     socket.on('error', () => socket.destroy());
     const header = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (header !== undefined && !this.keyOk(header)) {

@@ -8,6 +8,8 @@ export interface MetricSources {
   linkUptimeSeconds(): number;
   cacheHitRate(): number | null;
   replicaLagSeconds(): number | null;
+  /** How far the newest applied event's timestamp was ahead of the relay's clock, in s; null before the first. */
+  agentClockAheadSeconds(): number | null;
   lagQuantiles(): { urgentP50: number | null; urgentP99: number | null; sampleP50: number | null; sampleP99: number | null };
   appliedSeq(): number;
   queueCounts(): Record<string, number>;
@@ -21,6 +23,12 @@ export class RelayMetrics {
 
   constructor(sources: MetricSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'boiler_relay_' });
+    // prom-client adds gauges named *_total (active handles, requests, resources), which
+    // Prometheus reserves for counters and promtool refuses; the same counts stay, by type, in
+    // the gauges without the suffix.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(`boiler_relay_${name}`);
+    }
     this.messages = new Counter({ name: 'boiler_relay_messages_total', help: 'Events applied from the agent, by kind', labelNames: ['kind'], registers: [this.registry] });
     this.commandLatency = new Histogram({
       name: 'boiler_relay_command_latency_seconds',
@@ -56,7 +64,7 @@ export class RelayMetrics {
     });
     new Gauge({
       name: 'boiler_relay_replica_lag_seconds',
-      help: 'Apply time minus the agent timestamp of the newest applied event',
+      help: 'Apply time minus the agent timestamp of the newest applied event, never below 0 (see boiler_relay_agent_clock_ahead_seconds)',
       registers: [this.registry],
       collect() {
         const l = sources.replicaLagSeconds();
@@ -64,19 +72,30 @@ export class RelayMetrics {
       },
     });
     new Gauge({
-      name: 'boiler_relay_replica_lag_quantile_seconds',
-      help: 'Replica lag quantiles over the recent window, by kind (urgent: ON/OFF, alerts, commands; sample)',
-      labelNames: ['kind', 'quantile'],
+      name: 'boiler_relay_agent_clock_ahead_seconds',
+      help: "How far the agent's timestamp of the newest applied event was ahead of the relay's clock (clock skew, or the simulator under SIM_SPEED); 0 when behind",
+      registers: [this.registry],
+      collect() {
+        const a = sources.agentClockAheadSeconds();
+        if (a !== null) this.set(a);
+      },
+    });
+    // A gauge over the recent window, not a summary: the label is `percentile` because promtool
+    // reserves `quantile` for summaries, which would also need _sum and _count of every observation.
+    new Gauge({
+      name: 'boiler_relay_replica_lag_percentile_seconds',
+      help: 'Replica lag percentiles over the recent window, by kind (urgent: ON/OFF, alerts, commands; sample)',
+      labelNames: ['kind', 'percentile'],
       registers: [this.registry],
       collect() {
         const q = sources.lagQuantiles();
-        const set = (kind: string, quantile: string, ms: number | null) => {
-          if (ms !== null) this.set({ kind, quantile }, ms / 1000);
+        const set = (kind: string, percentile: string, ms: number | null) => {
+          if (ms !== null) this.set({ kind, percentile }, ms / 1000);
         };
-        set('urgent', '0.5', q.urgentP50);
-        set('urgent', '0.99', q.urgentP99);
-        set('sample', '0.5', q.sampleP50);
-        set('sample', '0.99', q.sampleP99);
+        set('urgent', '50', q.urgentP50);
+        set('urgent', '99', q.urgentP99);
+        set('sample', '50', q.sampleP50);
+        set('sample', '99', q.sampleP99);
       },
     });
     new Gauge({

@@ -1,12 +1,13 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { HttpError, RateLimiter, intParam, readJsonBody, sameKey, sendError, sendJson, type Logger } from '@boiler/service';
+import { HttpError, RateLimiter, historyParams, intParam, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, type Logger } from '@boiler/service';
 import { CommandState, EventKind, safeParseUnknown } from '@boiler/shared';
 import { CommandRequest, CommandConflictError } from '../queue/index.js';
 import type { Relay } from '../relay.js';
+import { serveUi } from './ui.js';
+import { isLivePath } from './live.js';
 
 export interface RelayApiOptions {
   apiKey: string | undefined;
@@ -28,7 +29,8 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
     handle(req, res).catch((err: unknown) => {
       const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error');
       if (e.status >= 500) log.error({ err, requestId }, 'request failed');
-      else log.debug({ requestId, status: e.status, code: e.code, path: req.url }, e.message);
+      // The path only: a query string may carry what a client should not have put in a URL.
+      else log.debug({ requestId, status: e.status, code: e.code, path: (req.url ?? '').split('?')[0]?.slice(0, 256) }, e.message);
       if (!res.headersSent) sendError(res, e, requestId);
       else res.destroy();
     });
@@ -40,25 +42,34 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
+  // Node leaves an upgrade no listener takes open; only the live socket (LiveHub) takes one.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    if (isLivePath(req.url)) return;
+    socket.on('error', () => socket.destroy());
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    socket.destroy();
+  });
 
   function client(req: IncomingMessage): string {
     return `api-key@${req.socket.remoteAddress ?? 'unknown'}`;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://relay');
+    const url = requestUrl(req);
     const path = url.pathname;
     const method = req.method ?? 'GET';
+    // HEAD answers as GET without the body (Node drops it), so a HEAD probe sees health, not the UI.
+    const read = method === 'GET' || method === 'HEAD';
     if (method === 'OPTIONS') throw new HttpError(403, 'cors_closed', 'cross-origin requests are not allowed');
-    if (path === '/health' && method === 'GET') return sendJson(res, 200, relay.health());
-    if (path === '/metrics' && method === 'GET') {
+    if (path === '/health' && read) return sendJson(res, 200, relay.health());
+    if (path === '/metrics' && read) {
       const text = await relay.metrics.text();
       res.writeHead(200, { 'content-type': relay.metrics.contentType });
       res.end(text);
       return;
     }
     if (!path.startsWith('/api/')) {
-      if (method === 'GET' || method === 'HEAD') return serveUi(res, path, options.uiDir);
+      if (read) return serveUi(res, path, options.uiDir);
       throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
     }
     if (!limiter.take(req.socket.remoteAddress ?? 'unknown')) throw new HttpError(429, 'rate_limited', 'too many requests; slow down');
@@ -66,7 +77,7 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
       const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
       if (m === null || !sameKey(m[1] as string, options.apiKey)) throw new HttpError(401, 'unauthorised', 'missing or wrong bearer key');
     }
-    const [, resource, id, sub] = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const [, resource, id, sub] = pathSegments(path);
     if (resource === 'commands') return commands(req, res, url, method, id, sub);
     if (method !== 'GET') throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}`);
     switch (resource) {
@@ -78,10 +89,7 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
           return sendJson(res, 200, zone);
         }
         if (sub === 'history') {
-          const to = intParam(url, 'to', { min: 0, max: 8.64e15 }) ?? Date.now();
-          const from = intParam(url, 'from', { min: 0, max: 8.64e15 }) ?? to - 24 * 3600_000;
-          const points = intParam(url, 'points', { min: 1, max: 2000 }) ?? 500;
-          if (from >= to) throw new HttpError(400, 'invalid_query', 'from must be before to');
+          const { from, to, points } = historyParams(url, Date.now(), 2000);
           return sendJson(res, 200, { zone: id, from, to, points: relay.replica.history(id, from, to, points) });
         }
         break;
@@ -167,40 +175,4 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
   }
 
   return server;
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
-const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Boiler Controller</title></head>
-<body><h1>Boiler Controller relay</h1><p>The relay is running. The web UI has not been built here yet
-(<code>npm run build</code>); the API is at <code>/api/</code> and health at <code>/health</code>.</p></body></html>`;
-
-/** Serves the built UI from uiDir (single-page app: unknown paths get index.html), or a placeholder. */
-function serveUi(res: ServerResponse, path: string, uiDir: string | undefined): void {
-  const headers = {
-    'x-content-type-options': 'nosniff',
-    'x-frame-options': 'DENY',
-    'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
-  };
-  const index = uiDir === undefined ? undefined : join(uiDir, 'index.html');
-  if (uiDir === undefined || index === undefined || !existsSync(index)) {
-    res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    res.end(PLACEHOLDER);
-    return;
-  }
-  // normalize() collapses "..", and the result must still lie inside uiDir.
-  const wanted = normalize(join(uiDir, decodeURIComponent(path)));
-  let file = wanted.startsWith(uiDir) && existsSync(wanted) && statSync(wanted).isFile() ? wanted : index;
-  if (extname(file) === '') file = index;
-  res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': file === index ? 'no-cache' : 'max-age=3600' });
-  res.end(readFileSync(file));
 }

@@ -1,0 +1,88 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpError } from '@boiler/service';
+import { serveUi, uiFile } from '../../src/api/ui.js';
+
+// A built UI in out/renderer and, beside it, a sibling whose name starts the same: the folder a
+// string-prefix check lets through.
+const out = mkdtempSync(join(tmpdir(), 'boiler-ui-'));
+const uiDir = join(out, 'renderer');
+const sibling = join(out, 'renderer-old');
+mkdirSync(join(uiDir, 'assets'), { recursive: true });
+mkdirSync(sibling, { recursive: true });
+writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>ui</title>');
+writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log("app")');
+writeFileSync(join(sibling, 'secret.txt'), 'SIBLING-SECRET');
+writeFileSync(join(out, 'outside.txt'), 'OUTSIDE-SECRET');
+
+let server: Server;
+let port: number;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    try {
+      serveUi(res, (req.url ?? '/').split('?')[0] ?? '/', uiDir);
+    } catch (err) {
+      const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal');
+      res.writeHead(e.status, { 'content-type': 'text/plain' });
+      res.end(e.code);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  port = typeof address === 'object' && address !== null ? address.port : 0;
+});
+afterAll(() => {
+  server.close();
+  rmSync(out, { recursive: true, force: true });
+});
+
+/** A GET with the path sent exactly as written (fetch would normalise dot segments away). */
+function get(path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the relay serving the UI folder', () => {
+  it('serves files of the UI and index.html for app routes', async () => {
+    expect(await get('/assets/app.js')).toEqual({ status: 200, body: 'console.log("app")' });
+    expect((await get('/zones/Z1')).body).toContain('<title>ui</title>');
+    expect((await get('/')).body).toContain('<title>ui</title>');
+  });
+
+  it.each([
+    '/..%2Frenderer-old%2Fsecret.txt',
+    '/assets/..%2F..%2Frenderer-old%2Fsecret.txt',
+    '/%2E%2E%2Frenderer-old%2Fsecret.txt',
+    '/..%2Foutside.txt',
+    '/../renderer-old/secret.txt',
+    '/..%5Crenderer-old%5Csecret.txt',
+  ])('never serves a sibling folder or anything outside: %s', async (path) => {
+    const { status, body } = await get(path);
+    expect(body).not.toContain('SECRET');
+    expect([200, 404]).toContain(status);
+  });
+
+  it('answers 400 to malformed percent-encoding, not a thrown URIError', async () => {
+    expect(await get('/%E0%A4%A')).toEqual({ status: 400, body: 'malformed_path' });
+    expect(() => uiFile(uiDir, '/%zz')).toThrow(HttpError);
+  });
+
+  it('resolves paths by path.relative, not by string prefix', () => {
+    expect(uiFile(uiDir, '/..%2Frenderer-old%2Fsecret.txt')).toBeNull();
+    expect(uiFile(uiDir, '/a/..%2F..%2F..%2Fetc%2Fpasswd')).toBeNull();
+    expect(uiFile(uiDir, '/assets/app.js')).toBe(join(uiDir, 'assets', 'app.js'));
+    // A name that merely starts with two dots is inside.
+    expect(uiFile(uiDir, '/..hidden.js')).toBe(join(uiDir, '..hidden.js'));
+    expect(uiFile(uiDir, '/x%00.js')).toBeNull();
+  });
+});
