@@ -23,6 +23,8 @@ export const AgentEnv = z.object({
   /** Requests per second each API client may make (bursts of twice that). */
   API_RATE_LIMIT: envNumber({ min: 1, max: 100_000 }).default(20),
   SIM_SPEED: envNumber({ min: 0.1, max: 100_000 }).default(1),
+  /** Days raw samples are kept; rollups (15 min, hour, day) are kept for good. */
+  SAMPLE_RETENTION_DAYS: envNumber({ min: 1, max: 3650 }).default(30),
   TIME_ZONE: z.string().refine(isTimeZone, 'not an IANA time zone this runtime knows').default('America/Denver'),
 }).superRefine((env, ctx) => {
   // Off loopback the agent is meant to be reached by the relay; without a secret its link is

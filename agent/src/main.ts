@@ -38,7 +38,7 @@ const bus = new AgentBus();
 const watchdog = new Watchdog(process.env);
 // The sign of life sits beside the database: a restart reads it to know when the old process died.
 const aliveMarks = new AliveMarkFile(`${env.DB_PATH}.alive`);
-const agent = new Agent(config, store, hardware, bus, log.child({ component: 'control' }), { aliveMarks }, () => watchdog.fed());
+const agent = new Agent(config, store, hardware, bus, log.child({ component: 'control' }), { aliveMarks, sampleRetentionMs: env.SAMPLE_RETENTION_DAYS * 86_400_000 }, () => watchdog.fed());
 agent.start();
 
 const server = createApiServer(agent, { apiKey: env.API_KEY, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 } }, log.child({ component: 'api' }));

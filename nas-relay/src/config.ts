@@ -31,6 +31,8 @@ export const RelayEnv = z.object({
   API_RATE_LIMIT: envNumber({ min: 1, max: 100_000 }).default(50),
   /** Seconds of silence after which the agent link is dead. */
   LINK_DEAD_AFTER: envNumber({ min: 1, max: 3600 }).default(90),
+  /** Days the replica keeps raw samples; rollups (15 min, hour, day) are kept for good. */
+  SAMPLE_RETENTION_DAYS: envNumber({ min: 1, max: 3650 }).default(30),
 }).superRefine((env, ctx) => {
   // Without a key anyone who reaches the relay reads the house (empty or not) and commands it;
   // that is only acceptable when nobody but this machine can reach it.

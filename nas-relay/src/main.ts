@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { Codec, ConfigError } from '@boiler/shared';
 import { createLogger, exitOnConfigError, loadPartConfig, nodeCompression, readSecret } from '@boiler/service';
 import { RelayEnv } from './config.js';
-import { Replica } from './replica/index.js';
+import { Replica, ReplicaRetention } from './replica/index.js';
 import { AgentLink } from './link/agent-link.js';
 import { CommandQueue, SqliteCommandQueueStore, agentLinkTransport } from './queue/index.js';
 import { createRelayCache } from './cache/index.js';
@@ -33,6 +33,7 @@ if (env.API_KEY === undefined) log.warn({ host: env.HTTP_HOST }, 'no API_KEY: an
 const dataDir = dirname(env.DB_PATH);
 mkdirSync(dataDir, { recursive: true });
 const replica = Replica.open(env.DB_PATH);
+const retention = new ReplicaRetention(replica, log.child({ component: 'retention' }), { retentionMs: env.SAMPLE_RETENTION_DAYS * 86_400_000 });
 const link = new AgentLink(replica, new Codec(nodeCompression), log.child({ component: 'link' }), {
   url: env.PI_WS_URL,
   secret,
@@ -65,6 +66,7 @@ const live = new LiveHub(env.API_KEY, () => relay.liveSnapshot(), log.child({ co
 live.attach(server);
 relay.attachLive(live);
 await relay.start();
+retention.start();
 
 server.listen(env.HTTP_PORT, env.HTTP_HOST, () => {
   const address = server.address();
@@ -83,6 +85,7 @@ async function shutdown(code: number): Promise<void> {
   log.info('relay stopping');
   setTimeout(() => process.exit(code), 4500).unref();
   live.stop(server);
+  retention.stop();
   server.close();
   server.closeAllConnections();
   try {

@@ -1,6 +1,7 @@
 export * from './replica.js';
 export * from './errors.js';
 export * from './lag.js';
+export * from './retention.js';
 export {
   REPLICA_MIGRATIONS,
   REPLICA_SCHEMA_VERSION,
