@@ -1,9 +1,8 @@
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
-import { connect } from 'node:net';
-import { request } from 'node:http';
 import { startAgent, TEST_API_KEY, type AgentUnderTest } from '../support/agent-process.js';
 import { startRelay, type RelayUnderTest } from '../support/relay-process.js';
 import { LiveClient } from '../support/live-client.js';
+import { rawRequest, rawUpgrade } from '../support/raw-http.js';
 
 // Item 7 of issue 8: the small edges of the relay's HTTP server (and the agent's), each against
 // the real processes.
@@ -26,42 +25,12 @@ afterAll(async () => {
 
 const auth = { authorization: `Bearer ${TEST_API_KEY}` };
 
-/** Sends a websocket upgrade for `path` on a raw socket; resolves with what came back once the relay closed the socket. */
 function upgrade(baseUrl: string, path: string): Promise<string> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let text = '';
-    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    socket.on('error', reject);
-    // 'close' only comes when the relay ends the socket; one left open fails here rather than at the test's timeout.
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`the relay left the socket of an upgrade to ${path} open; it answered: ${JSON.stringify(text)}`));
-    }, 15_000);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-    socket.write(
-      `GET ${path} HTTP/1.1\r\nhost: ${hostname}\r\nconnection: Upgrade\r\nupgrade: websocket\r\n` +
-        `sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nauthorization: Bearer ${TEST_API_KEY}\r\n\r\n`,
-    );
-  });
+  return rawUpgrade(baseUrl, path, auth);
 }
 
-/** A request with the target sent exactly as written (fetch normalises paths). */
-function raw(baseUrl: string, path: string, method = 'GET', headers: Record<string, string> = auth): Promise<{ status: number; type: string; body: string }> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port: Number(port), path, method, headers }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+function raw(baseUrl: string, path: string, method = 'GET', headers: Record<string, string> = auth) {
+  return rawRequest(baseUrl, path, method, headers);
 }
 
 function errorCode(body: string): string | undefined {
@@ -83,6 +52,18 @@ describe('relay edges (issue 8, item 7)', () => {
     // /api/live itself still upgrades.
     const live = await LiveClient.open(relay.url);
     live.close();
+  });
+
+  it("refuses an upgrade to any agent path but /ws the same way; a target like // no longer stops the agent", async () => {
+    for (const path of ['//', '/nope', '/api/zones', '/ws/x', '/%zz']) {
+      const answer = await rawUpgrade(agent.url, path);
+      expect(answer, path).toMatch(/^HTTP\/1\.1 404 /);
+    }
+    expect(agent.proc.proc.exitCode).toBeNull();
+    expect(agent.proc.lines.filter((l) => l.msg === 'uncaught exception')).toEqual([]);
+    expect((await rawRequest(agent.url, '/health')).status).toBe(200);
+    // The relay's link (on /ws) is still up.
+    expect(((await (await fetch(`${relay.url}/health`)).json()) as { pi_connected: boolean }).pi_connected).toBe(true);
   });
 
   it('answers HEAD /health with health, not the UI page, on the relay and the agent', async () => {

@@ -163,9 +163,12 @@ export class LinkServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = new URL(req.url ?? '/', 'http://agent').pathname;
-    if (path !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+    // Plain string work, not new URL: a target like `//` makes new URL throw, and a throw in an
+    // upgrade listener is an uncaught exception that stops the agent (and releases every output).
+    if ((req.url ?? '').split('?')[0] !== '/ws') {
+      socket.on('error', () => socket.destroy());
+      // Destroyed once the answer is out: an ended socket waits for the peer's end, which it may never send.
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n', () => socket.destroy());
       return;
     }
     socket.on('error', () => socket.destroy());

@@ -46,8 +46,8 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
   server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
     if (isLivePath(req.url)) return;
     socket.on('error', () => socket.destroy());
-    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    socket.destroy();
+    // Destroyed once the answer is out: an ended socket waits for the peer's end, which it may never send.
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n', () => socket.destroy());
   });
 
   function client(req: IncomingMessage): string {
