@@ -6,8 +6,9 @@ set -euo pipefail
 # redis-server, mosquitto: the relay's cache and the MQTT baseline in the bench;
 # docker-compose: `docker-compose config` validates the compose file offline;
 # wireguard-go, wireguard-tools, iproute2: real tunnels between network namespaces;
-# prometheus: its promtool checks the relay's /metrics (without the node exporter it recommends).
-PACKAGES=(libsecret-1-dev gnome-keyring dbus redis-server mosquitto iproute2 openssl)
+# prometheus: its promtool checks the relay's /metrics (without the node exporter it recommends);
+# faketime: libfaketime steps the agent's wall clock alone in the clock-step test.
+PACKAGES=(libsecret-1-dev gnome-keyring dbus redis-server mosquitto iproute2 openssl faketime)
 NO_RECOMMENDS=(docker-compose prometheus)
 
 missing=()
