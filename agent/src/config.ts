@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { join } from 'node:path';
 import { isLoopbackHost } from '@boiler/service';
 import { envNumber, envPort, envSecret, isTimeZone, LogLevel } from '@boiler/shared';
+import { simEnvShape } from './hardware/simulator/settings.js';
+import { DEFAULT_GPIO_SYSFS_ROOT } from './hardware/gpio-chip.js';
 
 const agentDir = join(import.meta.dirname, '..');
 
@@ -23,6 +25,13 @@ export const AgentEnv = z.object({
   /** Requests per second each API client may make (bursts of twice that). */
   API_RATE_LIMIT: envNumber({ min: 1, max: 100_000 }).default(20),
   SIM_SPEED: envNumber({ min: 0.1, max: 100_000 }).default(1),
+  /** The simulator's weather, start, rooms, draughts and clock steps (hardware/simulator/settings.ts). */
+  ...simEnvShape,
+  /**
+   * Pi only: the sysfs GPIO class directory. Any other path than the kernel's is driven by plain
+   * file I/O (onoff knows only /sys/class/gpio), so a board description can be dry-run on a fake tree.
+   */
+  GPIO_SYSFS_ROOT: z.string().min(1).default(DEFAULT_GPIO_SYSFS_ROOT),
   /** Days raw samples are kept; rollups (15 min, hour, day) are kept for good. */
   SAMPLE_RETENTION_DAYS: envNumber({ min: 1, max: 3650 }).default(30),
   TIME_ZONE: z.string().refine(isTimeZone, 'not an IANA time zone this runtime knows').default('America/Denver'),

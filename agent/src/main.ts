@@ -12,7 +12,7 @@ import { AgentBus } from './bus.js';
 import { createApiServer } from './api/server.js';
 import { LinkServer } from './sync/link-server.js';
 import { Watchdog } from './watchdog.js';
-import { SimulatedHouse, SimDriver, SimFault } from './hardware/simulator/index.js';
+import { simHouseOptions, startSimulatorHardware, type SimulatedHouseOptions } from './hardware/simulator/index.js';
 import type { EngineConfig } from './control/index.js';
 
 // Wiring only: read the config, pick the hardware, start the parts, stop them on a signal.
@@ -20,10 +20,13 @@ import type { EngineConfig } from './control/index.js';
 let env: AgentEnv;
 let zones: ZonesFile;
 let secret: string | undefined;
+let simOptions: SimulatedHouseOptions | undefined;
+const realStart = Date.now();
 try {
   env = loadPartConfig(AgentEnv, { dir: dirname(import.meta.dirname) });
   zones = readZones(env.ZONES_FILE);
   secret = readSecret(env.SHARED_SECRET, env.SHARED_SECRET_FILE);
+  if (env.HARDWARE === 'sim') simOptions = simHouseOptions(env, zones, env.TIME_ZONE, realStart);
 } catch (err) {
   exitOnConfigError(err);
 }
@@ -33,7 +36,8 @@ const config: EngineConfig = { ...zones, time_zone: env.TIME_ZONE };
 
 mkdirSync(dirname(env.DB_PATH), { recursive: true });
 const store = AgentStore.open(env.DB_PATH);
-const hardware = await buildHardware();
+// A board that does not match its description stops the agent with one line per problem.
+const hardware = await buildHardware().catch(exitOnConfigError);
 const bus = new AgentBus();
 const watchdog = new Watchdog(process.env);
 // The sign of life sits beside the database: a restart reads it to know when the old process died.
@@ -122,34 +126,8 @@ function readZones(file: string): ZonesFile {
 async function buildHardware(): Promise<Hardware> {
   if (env.HARDWARE === 'pi') {
     const { buildPiHardware } = await import('./hardware/pi.js');
-    return buildPiHardware(zones, env.HARDWARE_FILE, log.child({ component: 'hardware' }));
+    return buildPiHardware(zones, env.HARDWARE_FILE, log.child({ component: 'hardware' }), env.GPIO_SYSFS_ROOT);
   }
-  const house = new SimulatedHouse(zones, { timeZone: env.TIME_ZONE, startWall: Date.now(), seed: 1 });
-  const driver = new SimDriver(house, { speed: env.SIM_SPEED });
-  // Building the house takes some milliseconds; start its clock level with the real one.
-  const behind = Date.now() - house.clock.now();
-  if (behind > 0) house.advance(behind);
-  driver.start();
-  log.info({ speed: env.SIM_SPEED }, 'house simulator running');
-  return {
-    kind: 'sim',
-    relays: house.relays,
-    inputs: house.inputs,
-    sensors: house.sensors,
-    // Wall time is whole milliseconds (EpochMs); the monotonic clock may keep its fraction.
-    clock: { now: () => Math.floor(house.clock.now() + driver.pendingMs()), monotonic: () => house.clock.monotonic() + driver.pendingMs() },
-    simulator: {
-      inject(spec) {
-        const parsed = SimFault.safeParse(spec);
-        if (!parsed.success) return { ok: false, message: describeIssues(parsed.error.issues) };
-        try {
-          house.inject(parsed.data);
-          return { ok: true };
-        } catch (err) {
-          return { ok: false, message: (err as Error).message };
-        }
-      },
-      clear: () => house.clearFaults(),
-    },
-  };
+  if (simOptions === undefined) throw new Error('simulator options were not read at start');
+  return startSimulatorHardware(zones, simOptions, env.SIM_SPEED, realStart, log.child({ component: 'simulator' }));
 }

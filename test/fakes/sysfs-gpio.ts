@@ -44,9 +44,11 @@ export const GPIO_LAYOUTS = {
 
 /**
  * Writes `<root>/sys/class/gpio/gpiochip<base>/{base,ngpio,label}` plus the export files, in a
- * fresh temp dir. Chips are named by base, as the kernel names them.
+ * fresh temp dir. Chips are named by base, as the kernel names them. With `lines`, every line of
+ * every chip also gets its `gpio<N>/{direction,value,active_low,edge}` as an exported input, since
+ * plain files cannot make a directory appear on export the way the kernel does.
  */
-export function writeSysfsGpioTree(chips: readonly FakeGpioChip[]): { root: string; remove(): void } {
+export function writeSysfsGpioTree(chips: readonly FakeGpioChip[], options: { lines?: boolean } = {}): { root: string; remove(): void } {
   const root = mkdtempSync(join(tmpdir(), 'sysfs-gpio-'));
   const gpio = join(root, 'sys', 'class', 'gpio');
   mkdirSync(gpio, { recursive: true });
@@ -58,6 +60,14 @@ export function writeSysfsGpioTree(chips: readonly FakeGpioChip[]): { root: stri
     writeFileSync(join(dir, 'base'), `${chip.base}\n`);
     writeFileSync(join(dir, 'ngpio'), `${chip.ngpio}\n`);
     writeFileSync(join(dir, 'label'), `${chip.label}\n`);
+    for (let n = chip.base; options.lines === true && n < chip.base + chip.ngpio; n++) {
+      const line = join(gpio, `gpio${n}`);
+      mkdirSync(line);
+      writeFileSync(join(line, 'direction'), 'in\n');
+      writeFileSync(join(line, 'value'), '0\n');
+      writeFileSync(join(line, 'active_low'), '0\n');
+      writeFileSync(join(line, 'edge'), 'none\n');
+    }
   }
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }

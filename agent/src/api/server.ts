@@ -53,8 +53,21 @@ export interface AgentFacade {
   execute(command: Command, actor: string): CommandAnswer;
   now(): number;
   /** Present only on the simulator: fault injection for development and tests. */
-  simulator?: { inject(spec: unknown): { ok: true } | { ok: false; message: string }; clear(): void } | undefined;
+  simulator?: SimulatorControls | undefined;
 }
+
+/** The simulator's dev controls behind `/api/sim/*`. */
+export interface SimulatorControls {
+  inject(spec: unknown): { ok: true } | { ok: false; message: string };
+  clear(): void;
+  /** The faults injected now. */
+  faults(): unknown[];
+  /** The simulated house's true state: what the rooms really are, not what the sensors report. */
+  house(): unknown;
+  /** Steps the simulated wall clock alone (`{step_s}`), as an NTP correction would. */
+  stepClock(spec: unknown): { ok: true; wall: number } | { ok: false; message: string };
+}
+
 
 export interface ApiOptions {
   apiKey: string | undefined;
@@ -151,6 +164,16 @@ export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Lo
       const answer = agent.execute(parsed.value, `${actor}@${client}`);
       if (answer.kind === 'refused') throw new HttpError(answer.status, answer.code, answer.message);
       return sendJson(res, 200, { result: answer.result, replayed: answer.replayed });
+    }
+    if (resource === 'sim' && sub === undefined && method === 'GET' && agent.simulator !== undefined) {
+      if (id === 'house') return sendJson(res, 200, agent.simulator.house());
+      if (id === 'faults') return sendJson(res, 200, { faults: agent.simulator.faults() });
+    }
+    if (resource === 'sim' && id === 'clock' && sub === undefined && method === 'POST' && agent.simulator !== undefined) {
+      requireKey(req);
+      const r = agent.simulator.stepClock(await readJsonBody(req, bodyLimit));
+      if (!r.ok) throw new HttpError(400, 'invalid_clock_step', r.message);
+      return sendJson(res, 200, { ok: true, wall: r.wall });
     }
     if (resource === 'sim' && id === 'faults' && agent.simulator !== undefined) {
       requireKey(req);

@@ -21,12 +21,17 @@ export const PIN_CONTROLLER_LABELS: readonly string[] = [
   'pinctrl-bcm2835', // Pi 1-3, Zero: base 512 on Bookworm 6.6+, 0 before; older kernels name the Pi 4's chip so too
 ];
 
+/** Where the kernel lists GPIO chips and takes exports. */
+export const DEFAULT_GPIO_SYSFS_ROOT = '/sys/class/gpio';
+
 /** The 40-pin header exposes BCM 0..27; a chip with fewer lines is an expander, not the pin controller. */
 const HEADER_LINES = 28;
 
 export interface FindGpioChipOptions {
   /** Filesystem root holding sys/class/gpio; tests point it at a fake tree. Default '/'. */
   root?: string;
+  /** The GPIO class directory itself (GPIO_SYSFS_ROOT); overrides `root`. */
+  directory?: string;
   /** Labels to accept, best first; default PIN_CONTROLLER_LABELS. */
   labels?: readonly string[];
 }
@@ -44,9 +49,8 @@ export class GpioChipNotFoundError extends Error {
   }
 }
 
-/** Lists the GPIO chips under <root>/sys/class/gpio; chips whose files cannot be read are skipped. */
-export function listGpioChips(root = '/'): GpioChip[] {
-  const directory = join(root, 'sys', 'class', 'gpio');
+/** Lists the GPIO chips under <root>/sys/class/gpio (or `directory`); chips whose files cannot be read are skipped. */
+export function listGpioChips(root = '/', directory = join(root, 'sys', 'class', 'gpio')): GpioChip[] {
   let names: string[];
   try {
     names = readdirSync(directory).filter((n) => /^gpiochip\d+$/.test(n));
@@ -76,8 +80,8 @@ export function listGpioChips(root = '/'): GpioChip[] {
 export function findPinController(options: FindGpioChipOptions = {}): GpioChip {
   const root = options.root ?? '/';
   const labels = options.labels ?? PIN_CONTROLLER_LABELS;
-  const directory = join(root, 'sys', 'class', 'gpio');
-  const chips = listGpioChips(root);
+  const directory = options.directory ?? join(root, 'sys', 'class', 'gpio');
+  const chips = listGpioChips(root, directory);
   for (const label of labels) {
     const match = chips.find((c) => c.label === label && c.ngpio >= HEADER_LINES);
     if (match) return match;

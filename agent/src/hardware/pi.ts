@@ -5,8 +5,9 @@ import type { Logger } from '@boiler/service';
 import type { ZonesFile } from '../zones.js';
 import type { Hardware } from '../agent.js';
 import { systemClock } from './types.js';
-import { findPinController } from './gpio-chip.js';
-import { loadOnoffGpio } from './gpio-pin.js';
+import { DEFAULT_GPIO_SYSFS_ROOT, findPinController, GpioChipNotFoundError } from './gpio-chip.js';
+import { sysfsFileGpio } from './sysfs-file-gpio.js';
+import { GpioConfigError, loadOnoffGpio } from './gpio-pin.js';
 import { GpioRelayBoard, gpioRelayConfigSchema } from './gpio-relays.js';
 import { GpioDigitalInputs, gpioInputConfigSchema } from './gpio-inputs.js';
 import { W1SensorBus, w1SensorConfigSchema } from './w1-sensors.js';
@@ -20,7 +21,7 @@ export const PiHardwareFile = z.strictObject({
 export type PiHardwareFile = z.infer<typeof PiHardwareFile>;
 
 /** Opens the Raspberry Pi's relays, opto inputs and DS18B20 bus; only main.ts calls this, only with HARDWARE=pi. */
-export async function buildPiHardware(zones: ZonesFile, file: string, log: Logger): Promise<Hardware> {
+export async function buildPiHardware(zones: ZonesFile, file: string, log: Logger, gpioRoot: string = DEFAULT_GPIO_SYSFS_ROOT): Promise<Hardware> {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -40,11 +41,38 @@ export async function buildPiHardware(zones: ZonesFile, file: string, log: Logge
   const unwired = inputs.filter((i) => hw.inputs.pins[i] === undefined);
   if (unwired.length > 0) log.warn({ inputs: unwired }, 'inputs named in the zones file have no pin; they read as inactive');
 
-  const chip = findPinController();
-  log.info({ label: chip.label, base: chip.base, ngpio: chip.ngpio }, 'GPIO pin controller found');
-  const gpio = await loadOnoffGpio();
-  const relays = GpioRelayBoard.open(hw.relays, { chip, gpio });
-  const digital = GpioDigitalInputs.open(hw.inputs, { chip, gpio, clock: systemClock, takenPins: new Set(Object.values(hw.relays.pins)) });
+  let chip;
+  try {
+    chip = findPinController({ directory: gpioRoot });
+  } catch (err) {
+    // Said as a configuration problem: on a dry run the installer pointed at the wrong tree.
+    if (err instanceof GpioChipNotFoundError) throw new ConfigError([`GPIO_SYSFS_ROOT: ${err.message}`]);
+    throw err;
+  }
+  log.info({ label: chip.label, base: chip.base, ngpio: chip.ngpio, directory: gpioRoot }, 'GPIO pin controller found');
+  let gpio;
+  if (gpioRoot === DEFAULT_GPIO_SYSFS_ROOT) {
+    gpio = await loadOnoffGpio();
+  } else {
+    // onoff knows only the kernel's path; any other tree is driven with plain file I/O.
+    log.warn({ directory: gpioRoot }, 'GPIO_SYSFS_ROOT is not the kernel\'s: driving GPIO by plain file I/O there (a dry run)');
+    gpio = sysfsFileGpio(gpioRoot);
+  }
+  let relays: GpioRelayBoard;
+  let digital: GpioDigitalInputs;
+  try {
+    relays = GpioRelayBoard.open(hw.relays, { chip, gpio });
+  } catch (err) {
+    if (err instanceof GpioConfigError) throw new ConfigError(err.problems.map((p) => `HARDWARE_FILE: relays: ${p}`));
+    throw err;
+  }
+  try {
+    digital = GpioDigitalInputs.open(hw.inputs, { chip, gpio, clock: systemClock, takenPins: new Set(Object.values(hw.relays.pins)) });
+  } catch (err) {
+    relays.close();
+    if (err instanceof GpioConfigError) throw new ConfigError(err.problems.map((p) => `HARDWARE_FILE: inputs: ${p}`));
+    throw err;
+  }
   const sensors = new W1SensorBus(hw.w1, { clock: systemClock });
   return { kind: 'pi', relays, inputs: digital, sensors, clock: systemClock };
 }

@@ -46,6 +46,10 @@ export interface SimulatedHouseOptions {
   sensorNoiseC?: number;
   /** Longest physics step, ms (2000; at most 10,000). The stiffest node, the boiler with every zone open, has a time constant near 20 s. */
   maxStepMs?: number;
+  /** Multiplies every room's envelope loss (1); 2.7 is a drafty house on a windy night. */
+  heatLossScale?: number;
+  /** The wall clock stepped once, `byMs`, when the house has run `afterMs` of simulated time (an NTP correction). */
+  clockStep?: { afterMs: number; byMs: number };
 }
 
 /** True state of a zone, for tests and the dev view. */
@@ -91,6 +95,8 @@ interface SimZone {
 const DEFAULT_ROOM_C = 18;
 const DEFAULT_TANK_C = 50;
 const MAX_STEP_LIMIT_MS = 10_000;
+/** The largest envelope-loss multiplier the simulator accepts. */
+export const MAX_HEAT_LOSS_SCALE = 10;
 
 /**
  * The reference house as a thermal model behind the same hardware interfaces as the Pi:
@@ -109,6 +115,8 @@ export class SimulatedHouse {
   private readonly faults: InjectedFaults;
   private readonly zones: readonly SimZone[];
   private readonly maxStepMs: number;
+  /** The one wall-clock step still to come, if any. */
+  private clockStep: { afterMs: number; byMs: number } | null;
   /** True temperature at each sensor id. */
   private readonly sources = new Map<string, () => number>();
 
@@ -122,6 +130,13 @@ export class SimulatedHouse {
     if (!(this.maxStepMs > 0 && this.maxStepMs <= MAX_STEP_LIMIT_MS)) throw new RangeError(`maxStepMs must be in (0, ${MAX_STEP_LIMIT_MS}]`);
     const noiseC = options.sensorNoiseC ?? 0.02;
     if (!(noiseC >= 0 && noiseC <= 1)) throw new RangeError('sensorNoiseC must be between 0 and 1 °C');
+    const heatLossScale = options.heatLossScale ?? 1;
+    if (!(heatLossScale > 0 && heatLossScale <= MAX_HEAT_LOSS_SCALE)) throw new RangeError(`heatLossScale must be above 0 and at most ${MAX_HEAT_LOSS_SCALE}`);
+    const step = options.clockStep;
+    if (step !== undefined && !(Number.isFinite(step.afterMs) && step.afterMs >= 0 && Number.isFinite(step.byMs))) {
+      throw new RangeError('clockStep needs a finite, non-negative afterMs and a finite byMs');
+    }
+    this.clockStep = step ?? null;
 
     const initial = options.initial ?? {};
     for (const name of Object.keys(initial.zones ?? {})) {
@@ -137,7 +152,7 @@ export class SimulatedHouse {
       let thermostat: SimThermostat | null = null;
       if (config.kind === 'heat') {
         const roomC = start.roomC ?? initial.roomC ?? DEFAULT_ROOM_C;
-        params.push(heatZoneParams(config.sim));
+        params.push(heatZoneParams(config.sim, heatLossScale));
         states.push({ kind: 'heat', roomC, loopC: start.pipeC ?? roomC, emitterW: 0 });
         sensed = roomC;
         if (config.thermostat_input !== undefined) {
@@ -212,6 +227,19 @@ export class SimulatedHouse {
       this.elapsedMs = k + 1 === steps ? start + dtMs : start + (k + 1) * h;
       this.senseThermostats();
     }
+    this.stepClockWhenDue();
+  }
+
+  /** Steps the wall clock alone by `deltaMs` now (the monotonic clock keeps running evenly). */
+  stepClock(deltaMs: number): void {
+    this.clock.jumpWall(deltaMs);
+  }
+
+  private stepClockWhenDue(): void {
+    const step = this.clockStep;
+    if (step === null || this.elapsedMs < step.afterMs) return;
+    this.clockStep = null;
+    this.clock.jumpWall(step.byMs);
   }
 
   /** Injects a fault (validated against the fault schema and the house's names). */

@@ -13,3 +13,5 @@ export {
   quantiseDs18b20,
 } from './devices.js';
 export { OutdoorWeather, COLORADO_WINTER, type OutdoorOptions } from './outdoor.js';
+export { SimFile, simEnvShape, simHouseOptions, startWall, type SimEnv } from './settings.js';
+export { startSimulatorHardware } from './run.js';

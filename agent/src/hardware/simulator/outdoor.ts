@@ -49,8 +49,9 @@ export class OutdoorWeather {
     this.warmestHour = options.warmestHour ?? COLORADO_WINTER.warmestHour;
     this.fixedC = options.fixedC ?? null;
     if (!(this.minC <= this.maxC)) throw new RangeError('outdoor minC must not exceed maxC');
-    if (!(this.coldestHour >= 0 && this.coldestHour < this.warmestHour && this.warmestHour < DAY_HOURS)) {
-      throw new RangeError('outdoor hours need 0 <= coldestHour < warmestHour < 24');
+    const inDay = (h: number) => h >= 0 && h < DAY_HOURS;
+    if (!(inDay(this.coldestHour) && inDay(this.warmestHour) && this.coldestHour !== this.warmestHour)) {
+      throw new RangeError('outdoor hours need two different hours in [0, 24)');
     }
   }
 
@@ -69,17 +70,15 @@ export class OutdoorWeather {
     return this.fixedC ?? this.dayCycleAt(this.siteHour(wallMs));
   }
 
-  /** The day cycle at a site-time hour of day (0 to 24), °C. */
+  /** The day cycle at a site-time hour of day (0 to 24), °C. The high may come before the low on the clock face (a night shift of weather). */
   dayCycleAt(hour: number): number {
     const mid = (this.minC + this.maxC) / 2;
     const amplitude = (this.maxC - this.minC) / 2;
-    if (hour >= this.coldestHour && hour <= this.warmestHour) {
-      const rise = this.warmestHour - this.coldestHour;
-      return mid - amplitude * Math.cos((Math.PI * (hour - this.coldestHour)) / rise);
-    }
-    const fall = DAY_HOURS - (this.warmestHour - this.coldestHour);
-    const sinceHigh = hour > this.warmestHour ? hour - this.warmestHour : hour + DAY_HOURS - this.warmestHour;
-    return mid + amplitude * Math.cos((Math.PI * sinceHigh) / fall);
+    const sinceLow = (((hour - this.coldestHour) % DAY_HOURS) + DAY_HOURS) % DAY_HOURS;
+    const rise = (this.warmestHour - this.coldestHour + DAY_HOURS) % DAY_HOURS;
+    if (sinceLow <= rise) return mid - amplitude * Math.cos((Math.PI * sinceLow) / rise);
+    const fall = DAY_HOURS - rise;
+    return mid + amplitude * Math.cos((Math.PI * (sinceLow - rise)) / fall);
   }
 
   private siteHour(wallMs: number): number {

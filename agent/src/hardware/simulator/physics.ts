@@ -108,12 +108,13 @@ export interface ZoneSimBlock {
 /** For a heat zone with no `sim` block: the same defaults zones.ts gives the block's fields. */
 export const DEFAULT_SIM_BLOCK: ZoneSimBlock = { area_m2: 20, exterior_ua_w_per_k: 60, emitter_w: 2500 };
 
-export function heatZoneParams(sim: ZoneSimBlock | undefined): HeatZoneParams {
+/** `heatLossScale` multiplies the envelope's loss (a draughty house, a bitter wind); 1 is the zones file's. */
+export function heatZoneParams(sim: ZoneSimBlock | undefined, heatLossScale = 1): HeatZoneParams {
   const s = sim ?? DEFAULT_SIM_BLOCK;
   return {
     kind: 'heat',
     roomCapacity: s.area_m2 * ROOM_CAPACITY_J_PER_K_PER_M2,
-    ua: s.exterior_ua_w_per_k,
+    ua: s.exterior_ua_w_per_k * heatLossScale,
     emitterW: s.emitter_w,
     loopCapacity: s.emitter_w * EMITTER_CAPACITY_J_PER_K_PER_W,
     flow: s.emitter_w / DESIGN_FLOW_DROP_K,
