@@ -6,6 +6,7 @@ import type { EngineConfig, Instant } from './config.js';
 import { autoSetpoint, liveBoost, liveOverride, scheduleOf } from './modes.js';
 import { celsiusOf, reportableCelsius, sensorOf, type Readings, type ZoneReadings } from './readings.js';
 import { activeSwitch, scheduleClock, type ScheduleClock } from './schedule.js';
+import { learnHeat } from './heat-learning.js';
 import { failsafeDuty, failsafeOn, failsafeWeather, freezeProtects, holdMinimumTimes, hysteresis, overHighLimit, type FailsafeWeather } from './safety.js';
 import {
   alignZones,
@@ -200,7 +201,7 @@ function decideZone(
     // Outranks ON, OFF and boost: without the room temperature the high limit cannot be
     // watched, so the configured fail-safe runs instead. A wall thermostat has its own sensor,
     // which is why THERMOSTAT mode above keeps driving.
-    const duty = failsafeDuty(zone.failsafe, weather, designOutdoorC);
+    const duty = failsafeDuty(zone.failsafe, weather, designOutdoorC, before.heat.span_c);
     failsafe = { duty, weather };
     want = failsafeOn(zone.failsafe, duty, now.mono);
     reason = 'failsafe';
@@ -398,6 +399,8 @@ function finishZone(d: ZoneDecision, on: boolean, ctx: FinishContext): ZoneRunti
 
   const runMs = on ? now.mono - output.changed.mono : 0;
   const rise = trackRise(d, on, before.rise, now);
+  // Learned only from a heat zone's own room sensor; a blind zone's window stops (roomC is null).
+  const heat = zone.kind === 'heat' ? learnHeat(before.heat, { roomC: d.roomC, outdoorC: ctx.outdoorC, heated: before.output.on }, now) : before.heat;
   const ids = zoneAlertIds(zone.name);
   const alerts = ctx.ledger;
   keepAlert(ctx, d, ids.freezeRisk, 'freeze_risk', d.freeze);
@@ -434,6 +437,7 @@ function finishZone(d: ZoneDecision, on: boolean, ctx: FinishContext): ZoneRunti
     lockout: d.lockout,
     condition: d.condition,
     rise,
+    heat,
   };
 }
 

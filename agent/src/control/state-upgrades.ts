@@ -77,6 +77,14 @@ export const STATE_UPGRADES: readonly StateUpgrade[] = [
     name: 'alive mark',
     up: (s) => ({ ...s, version: 2, alive: null }),
   },
+  {
+    from: 2,
+    // Version 3 keeps what the engine learned of each zone's heat for the weather-following
+    // fail-safe. A version-2 state has learned nothing: the fail-safe assumes the design sizing
+    // until a window qualifies.
+    name: 'zone heat learning',
+    up: (s) => ({ ...s, version: 3, zones: Array.isArray(s.zones) ? s.zones.map((z: unknown) => (isObject(z) ? { ...z, heat: { span_c: null, window: null } } : z)) : s.zones }),
+  },
 ];
 
 function isObject(value: unknown): value is Json {

@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import { ValidationError } from '@boiler/shared';
 import {
   ENGINE_STATE_VERSION,
-  EngineState,
   STATE_UPGRADES,
   StateUpgradeError,
   freshStateKeeping,
@@ -50,7 +49,8 @@ describe('numbered state upgrades', () => {
     const v1 = fixture(1);
     const v2 = STATE_UPGRADES[1]!.up(v1);
     expect(v2).toEqual({ ...v1, version: 2, alive: null });
-    expect(EngineState.safeParse(v2).success).toBe(true);
+    // Whatever later steps add, a v2 state goes on from here to today's layout.
+    expect(upgradeEngineState(v2).from).toBe(2);
   });
 
   it('brings a v0 and a v1 state to the current version, reporting what they were', () => {
