@@ -21,6 +21,7 @@ import {
   initialState,
   resumeState,
   salvageSettings,
+  newestSwitch,
   stopGapOf,
   upgradeEngineState,
   type AliveMark,
@@ -235,10 +236,10 @@ export class Agent implements AgentFacade, OutboxSource {
     }
   }
 
-  /** Where this process stands now on every clock. */
-  private aliveMark(now: Instant): AliveMark {
+  /** Where this process stands now on every clock, and when it last switched an output of `state`. */
+  private aliveMark(now: Instant, state: EngineState = this.state): AliveMark {
     const boot = this.options.bootClock;
-    return { run: this.run, boot_id: boot.bootId(), boot_mono: boot.monotonic(), mono: now.mono, wall: now.wall };
+    return { run: this.run, boot_id: boot.bootId(), boot_mono: boot.monotonic(), mono: now.mono, wall: now.wall, last_switch: newestSwitch(state) };
   }
 
   /**
@@ -341,7 +342,7 @@ export class Agent implements AgentFacade, OutboxSource {
         // What waits from a disk fault goes first, so every event keeps its order (and its seq order).
         const waiting = this.pending.write(this.store);
         earlier = waiting.count;
-        this.store.saveRuntime(STATE_KEY, EngineState, { ...applied.state, alive: this.aliveMark(now) }, now.wall);
+        this.store.saveRuntime(STATE_KEY, EngineState, { ...applied.state, alive: this.aliveMark(now, applied.state) }, now.wall);
         const written = this.store.appendEvents([{ ...applied.event, detail: `${applied.event.detail ?? ''} [${command.id}]`.trim().slice(0, 500) }]);
         const r: CommandResult = { id: command.id, outcome: 'succeeded', error: null, seq: written[0]?.seq ?? null, finished_at: now.wall };
         this.store.audit({ ts: now.wall, commandId: command.id, actor, action: command.body.type, detail: canonicalJson(command.body).slice(0, 2000) });

@@ -8,7 +8,14 @@ import { AliveMarkFile, systemBootClock } from '../src/alive-mark.js';
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const mark = (mono: number) => ({ run: 'run-1', boot_id: 'b0a5e1f2-0000-4000-8000-000000000000', boot_mono: 5_000_000 + mono, mono, wall: 1_768_410_000_000 + mono });
+const mark = (mono: number) => ({
+  run: 'run-1',
+  boot_id: 'b0a5e1f2-0000-4000-8000-000000000000',
+  boot_mono: 5_000_000 + mono,
+  mono,
+  wall: 1_768_410_000_000 + mono,
+  last_switch: mono - 500,
+});
 
 describe('AliveMarkFile', () => {
   it('reads back the newest mark, from a new instance as a restarted process would', () => {

@@ -18,6 +18,7 @@ export {
   rebaseStamp,
   resumeState,
   stopGapOf,
+  newestSwitch,
   type EngineEvent,
   type ResumeResult,
   type StopGap,

@@ -40,6 +40,8 @@ export const AliveMark = z.strictObject({
   /** The same moment on the engine's clocks. */
   mono: z.number(),
   wall: EpochMs,
+  /** When (mono) an output last switched, as the process knew it: a saved state older than that is stale. */
+  last_switch: z.number(),
 });
 export type AliveMark = z.infer<typeof AliveMark>;
 
@@ -65,25 +67,6 @@ export const RiseBaseline = z.strictObject({
 });
 export type RiseBaseline = z.infer<typeof RiseBaseline>;
 
-/**
- * What the engine has learned of a zone's heat balance for the sensor-fault fail-safe (see
- * heat-learning.ts): the span, K above outdoors per unit of duty, and the window being measured.
- */
-export const HeatLearning = z.strictObject({
-  span_c: z.number().positive().max(1000).nullable(),
-  window: z
-    .strictObject({
-      started_mono: z.number(),
-      last_mono: z.number(),
-      on_ms: z.number().min(0),
-      /** The room-over-outdoor difference integrated over the window, K·ms. */
-      difference_ms: z.number(),
-      room_start_c: z.number(),
-    })
-    .nullable(),
-});
-export type HeatLearning = z.infer<typeof HeatLearning>;
-
 /** What the engine remembers about one zone between ticks. */
 export const ZoneRuntime = z.strictObject({
   name: ZoneName,
@@ -101,7 +84,6 @@ export const ZoneRuntime = z.strictObject({
   lockout: z.boolean(),
   condition: ZoneCondition,
   rise: RiseBaseline.nullable(),
-  heat: HeatLearning,
 });
 export type ZoneRuntime = z.infer<typeof ZoneRuntime>;
 
@@ -111,7 +93,7 @@ export type Overrun = z.infer<typeof Overrun>;
 
 /** Everything the engine carries between ticks; persisted as JSON and parsed back with this schema. */
 /** The layout version of the saved engine state; older ones are brought up by the numbered upgrades in state-upgrades.ts. */
-export const ENGINE_STATE_VERSION = 3;
+export const ENGINE_STATE_VERSION = 2;
 
 export const EngineState = z.strictObject({
   version: z.literal(ENGINE_STATE_VERSION),
@@ -159,7 +141,6 @@ export function initialZone(zone: ZoneConfig, now: Instant): ZoneRuntime {
     lockout: false,
     condition: 'normal',
     rise: null,
-    heat: { span_c: null, window: null },
   };
 }
 
@@ -203,10 +184,18 @@ export function rebaseStamp(stamp: Stamp, now: Instant, gap: StopGap): Stamp {
   return { wall: stamp.wall, mono: now.mono - before - (gap.downtimeMs ?? 0) };
 }
 
+/** When (mono) any output in the state last switched. */
+export function newestSwitch(state: Pick<EngineState, 'zones' | 'boiler' | 'pump'>): number {
+  let newest = Math.max(state.boiler.changed.mono, state.pump.changed.mono);
+  for (const zone of state.zones) newest = Math.max(newest, zone.output.changed.mono);
+  return newest;
+}
+
 /**
  * Where the old process was last known alive, from the state's own mark and the newest sign of
- * life. A sign of life from the same run extends the state; one from another process that ran
- * after the state was saved (its own saves failed) means what that process switched is unknown.
+ * life. A sign of life from the same run extends the state, unless it knows of a switch the saved
+ * state does not (the saves failed, a full disk): then, as when another process ran after the
+ * state was saved, what the outputs did is unknown and the downtime is not trusted.
  */
 export function stopGapOf(persisted: EngineState, mark: AliveMark | null, boot: { id: string | null; mono: number }): StopGap {
   const saved = persisted.alive;
@@ -214,6 +203,7 @@ export function stopGapOf(persisted: EngineState, mark: AliveMark | null, boot: 
   let last = saved;
   if (mark !== null && mark.run === saved.run) {
     if (mark.mono > saved.mono) last = mark;
+    if (mark.last_switch > newestSwitch(persisted)) return { lastAliveMono: last.mono, downtimeMs: null };
   } else if (mark !== null) {
     const olderInSameBoot = mark.boot_id !== null && mark.boot_id === saved.boot_id && mark.boot_mono <= saved.boot_mono;
     if (!olderInSameBoot) return { lastAliveMono: saved.mono, downtimeMs: null };
@@ -276,8 +266,6 @@ export function resumeState(config: EngineConfig, persisted: EngineState, now: I
       output: restoreOutput(saved.output, saved.name, zoneConfig.output),
       // The run ended with the restart, so its baseline is meaningless.
       rise: null,
-      // The learned span stays; the window's times are on the old process's clock, so it starts again.
-      heat: { span_c: saved.heat.span_c, window: null },
     };
   });
   const known = new Set(config.zones.map((zone) => zone.name));

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { ValidationError } from '@boiler/shared';
 import {
   ENGINE_STATE_VERSION,
+  EngineState,
   STATE_UPGRADES,
   StateUpgradeError,
   freshStateKeeping,

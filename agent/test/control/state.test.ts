@@ -83,11 +83,23 @@ describe('rebaseStamp', () => {
 
 describe('stopGapOf: where the old process was last known alive', () => {
   const base = initialState(configOf([heatZone('Z1')]), { wall: WED_10AM, mono: 0 });
-  const mark = (run: string, mono: number, bootMono: number, boot = 'boot-a') => ({ run, boot_id: boot, boot_mono: bootMono, mono, wall: WED_10AM + mono });
+  // Every output of `base` last switched at mono 0.
+  const mark = (run: string, mono: number, bootMono: number, boot = 'boot-a', lastSwitch = 0) => ({
+    run,
+    boot_id: boot,
+    boot_mono: bootMono,
+    mono,
+    wall: WED_10AM + mono,
+    last_switch: lastSwitch,
+  });
   const saved = { ...base, last_tick: { wall: WED_10AM + 50_000, mono: 50_000 }, alive: mark('r1', 50_000, 9_050_000) };
 
   it('takes the later sign of life of the same run, and the downtime from the machine clock', () => {
     expect(stopGapOf(saved, mark('r1', 58_000, 9_058_000), { id: 'boot-a', mono: 9_060_000 })).toEqual({ lastAliveMono: 58_000, downtimeMs: 2_000 });
+  });
+
+  it('knows no downtime when the same run switched an output after its last saved state (its saves failed)', () => {
+    expect(stopGapOf(saved, mark('r1', 58_000, 9_058_000, 'boot-a', 55_000), { id: 'boot-a', mono: 9_060_000 })).toEqual({ lastAliveMono: 58_000, downtimeMs: null });
   });
 
   it('ignores an older sign of life of the same run', () => {
