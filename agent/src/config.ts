@@ -24,6 +24,12 @@ export const AgentEnv = z.object({
   API_KEY: envSecret.optional(),
   /** Requests per second each API client may make (bursts of twice that). */
   API_RATE_LIMIT: envNumber({ min: 1, max: 100_000 }).default(20),
+  /**
+   * PEM certificate and key the API and /ws serve with off loopback; unset there, the agent makes
+   * a self-signed pair beside DB_PATH on its first start and prints its SHA-256 for PI_TLS_FINGERPRINT.
+   */
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
   SIM_SPEED: envNumber({ min: 0.1, max: 100_000 }).default(1),
   /** The simulator's weather, start, rooms, draughts and clock steps (hardware/simulator/settings.ts). */
   ...simEnvShape,

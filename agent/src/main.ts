@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Codec, ConfigError, describeIssues } from '@boiler/shared';
-import { createLogger, exitOnConfigError, loadPartConfig, nodeCompression, readSecret } from '@boiler/service';
+import { TlsSetupError, createLogger, exitOnConfigError, isLoopbackHost, loadPartConfig, loadTlsPair, nodeCompression, readSecret } from '@boiler/service';
 import { AgentEnv } from './config.js';
 import { ZonesFile } from './zones.js';
 import { AgentStore } from './store/index.js';
@@ -32,6 +32,22 @@ try {
 }
 
 const log = createLogger({ name: 'agent', level: env.LOG_LEVEL });
+
+// Off loopback the API and the relay link (/ws) are served over TLS, a second wall behind
+// WireGuard: TLS_CERT/TLS_KEY, or a self-signed pair made beside DB_PATH on the first start and
+// kept, whose fingerprint the relay pins (PI_TLS_FINGERPRINT). Loaded before any output is driven.
+let tls: { cert: string; key: string } | undefined;
+if (env.TLS_CERT !== undefined || env.TLS_KEY !== undefined || !isLoopbackHost(env.WS_HOST)) {
+  try {
+    const pair = await loadTlsPair({ role: 'agent', dataDir: dirname(env.DB_PATH), certFile: env.TLS_CERT, keyFile: env.TLS_KEY });
+    tls = { cert: pair.cert, key: pair.key };
+    log.info({ fingerprint: pair.fingerprint, file: pair.certFile, origin: pair.origin }, 'TLS certificate (pin this SHA-256 fingerprint on the relay as PI_TLS_FINGERPRINT)');
+    // Printed plainly too, for a person reading the console.
+    process.stderr.write(`agent TLS certificate SHA-256 fingerprint: ${pair.fingerprint}\n`);
+  } catch (err) {
+    exitOnConfigError(err instanceof TlsSetupError ? new ConfigError([err.message]) : err);
+  }
+}
 const config: EngineConfig = { ...zones, time_zone: env.TIME_ZONE };
 
 mkdirSync(dirname(env.DB_PATH), { recursive: true });
@@ -45,7 +61,7 @@ const aliveMarks = new AliveMarkFile(`${env.DB_PATH}.alive`);
 const agent = new Agent(config, store, hardware, bus, log.child({ component: 'control' }), { aliveMarks, sampleRetentionMs: env.SAMPLE_RETENTION_DAYS * 86_400_000 }, () => watchdog.fed());
 agent.start();
 
-const server = createApiServer(agent, { apiKey: env.API_KEY, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 } }, log.child({ component: 'api' }));
+const server = createApiServer(agent, { apiKey: env.API_KEY, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 }, ...(tls === undefined ? {} : { tls }) }, log.child({ component: 'api' }));
 let link: LinkServer | undefined;
 if (secret !== undefined) {
   link = new LinkServer(agent, bus, new Codec(nodeCompression), log.child({ component: 'link' }), {
@@ -68,7 +84,7 @@ void agent.tick();
 server.listen(env.WS_PORT, env.WS_HOST, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : env.WS_PORT;
-  log.info({ host: env.WS_HOST, port, hardware: hardware.kind, db: env.DB_PATH, zones: zones.zones.length }, 'agent listening');
+  log.info({ host: env.WS_HOST, port, tls: tls !== undefined, hardware: hardware.kind, db: env.DB_PATH, zones: zones.zones.length }, 'agent listening');
   watchdog.ready();
 });
 server.on('error', (err) => {

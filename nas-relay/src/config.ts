@@ -31,6 +31,12 @@ export const RelayEnv = z.object({
   API_RATE_LIMIT: envNumber({ min: 1, max: 100_000 }).default(50),
   /** Seconds of silence after which the agent link is dead. */
   LINK_DEAD_AFTER: envNumber({ min: 1, max: 3600 }).default(90),
+  /** SHA-256 of the agent's certificate (AB:CD:… or plain hex), pinned on a wss:// PI_WS_URL. */
+  PI_TLS_FINGERPRINT: z
+    .string()
+    .trim()
+    .regex(/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, 'expected the SHA-256 fingerprint the agent prints at start (AB:CD:…, 32 bytes)')
+    .optional(),
   /** Days the replica keeps raw samples; rollups (15 min, hour, day) are kept for good. */
   SAMPLE_RETENTION_DAYS: envNumber({ min: 1, max: 3650 }).default(30),
 }).superRefine((env, ctx) => {
@@ -41,3 +47,26 @@ export const RelayEnv = z.object({
   }
 });
 export type RelayEnv = z.infer<typeof RelayEnv>;
+
+/**
+ * What is wrong with how the relay reaches the agent, one line per problem: a wss:// link
+ * needs the agent's certificate pinned (it is self-signed, so only the pin says it is the
+ * agent), a pin without wss:// would guard nothing, and ws:// goes only to an agent on this
+ * machine (off loopback the agent serves wss:// alone).
+ */
+export function linkTlsProblems(env: Pick<RelayEnv, 'PI_WS_URL' | 'PI_TLS_FINGERPRINT'>): string[] {
+  const url = env.PI_WS_URL;
+  const secure = url.startsWith('wss://');
+  if (secure && env.PI_TLS_FINGERPRINT === undefined) {
+    return ['PI_TLS_FINGERPRINT: required with a wss:// PI_WS_URL: the SHA-256 fingerprint the agent prints at start (unset)'];
+  }
+  if (!secure && env.PI_TLS_FINGERPRINT !== undefined) return ['PI_TLS_FINGERPRINT: set, but PI_WS_URL is ws:// (nothing to pin); use wss://'];
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return [`PI_WS_URL: not a URL (${url.slice(0, 100)})`];
+  }
+  if (!secure && !isLoopbackHost(host)) return [`PI_WS_URL: ws:// only reaches an agent on this machine; ${host} is not loopback, so use wss:// and PI_TLS_FINGERPRINT`];
+  return [];
+}

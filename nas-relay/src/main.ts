@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { Codec, ConfigError } from '@boiler/shared';
 import { createLogger, exitOnConfigError, loadPartConfig, nodeCompression, readSecret } from '@boiler/service';
-import { RelayEnv } from './config.js';
+import { RelayEnv, linkTlsProblems } from './config.js';
 import { Replica, ReplicaRetention } from './replica/index.js';
 import { AgentLink } from './link/agent-link.js';
 import { CommandQueue, SqliteCommandQueueStore, agentLinkTransport } from './queue/index.js';
@@ -11,7 +11,7 @@ import { createRelayCache } from './cache/index.js';
 import { createRelayServer } from './api/server.js';
 import { LiveHub } from './api/live.js';
 import { Relay } from './relay.js';
-import { mustUseTls, loadRelayTls } from './tls/index.js';
+import { mustUseTls, loadRelayTls, pinnedAgent } from './tls/index.js';
 
 // Wiring only: read the config, open the parts, start them, stop them on a signal.
 
@@ -23,6 +23,8 @@ try {
   if (s === undefined) throw new ConfigError(['SHARED_SECRET: required (or SHARED_SECRET_FILE): the agent link is authenticated with it (unset)']);
   secret = s;
   if ((env.TLS_CERT === undefined) !== (env.TLS_KEY === undefined)) throw new ConfigError(['TLS_CERT: TLS_CERT and TLS_KEY go together (only one is set)']);
+  const linkProblems = linkTlsProblems(env);
+  if (linkProblems.length > 0) throw new ConfigError(linkProblems);
 } catch (err) {
   exitOnConfigError(err);
 }
@@ -37,6 +39,8 @@ const retention = new ReplicaRetention(replica, log.child({ component: 'retentio
 const link = new AgentLink(replica, new Codec(nodeCompression), log.child({ component: 'link' }), {
   url: env.PI_WS_URL,
   secret,
+  // wss: the agent's self-signed certificate is accepted only with the pinned SHA-256, checked before a byte is written.
+  ...(env.PI_TLS_FINGERPRINT === undefined ? {} : { socketOptions: { agent: pinnedAgent(env.PI_TLS_FINGERPRINT) } }),
   clientName: `relay@${hostname()}`.slice(0, 64),
   deadAfterMs: env.LINK_DEAD_AFTER * 1000,
 });

@@ -6,3 +6,4 @@ export * from './event-log/index.js';
 export * from './http.js';
 export * from './sqlite.js';
 export * from './loopback.js';
+export * from './tls/index.js';

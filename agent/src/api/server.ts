@@ -1,3 +1,4 @@
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import {
@@ -74,6 +75,8 @@ export interface ApiOptions {
   /** Largest request body; commands are small. */
   bodyLimit?: number;
   rate?: { perSecond: number; burst: number };
+  /** Serve HTTPS (and wss on /ws) with this pair: always off loopback. */
+  tls?: { cert: string; key: string };
 }
 
 export const MAX_EVENTS = 2000;
@@ -83,7 +86,11 @@ export const MAX_POINTS = 2000;
 export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Logger): Server {
   const bodyLimit = options.bodyLimit ?? 16 * 1024;
   const limiter = new RateLimiter(options.rate?.perSecond ?? 20, options.rate?.burst ?? 40);
-  const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, maxHeaderSize: 8 * 1024 }, (req, res) => {
+  const serverOptions = { requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, maxHeaderSize: 8 * 1024 };
+  // An https.Server is an http.Server with TLS beneath: the routes and the /ws upgrade are the same.
+  const create = (handler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
+    options.tls === undefined ? createServer(serverOptions, handler) : (createHttpsServer({ ...serverOptions, ...options.tls }, handler) as unknown as Server);
+  const server = create((req, res) => {
     const requestId = randomUUID();
     // The path only, never the query string: a client that puts its key in the URL must not find it in the log.
     const path = (req.url ?? '').split('?')[0]?.slice(0, 256);

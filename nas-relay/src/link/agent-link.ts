@@ -92,6 +92,8 @@ export interface LinkClientStats {
   handlerErrors: number;
   /** Full syncs from zero because the replica was ahead of the authenticated agent. */
   resyncsAhead: number;
+  /** Connections refused because the agent's certificate was not the pinned one. */
+  pinMismatches: number;
   duplicates: number;
   gaps: number;
   rangeRequests: number;
@@ -126,6 +128,7 @@ export class AgentLink {
     authFailures: 0,
     handlerErrors: 0,
     resyncsAhead: 0,
+    pinMismatches: 0,
     duplicates: 0,
     gaps: 0,
     rangeRequests: 0,
@@ -213,7 +216,16 @@ export class AgentLink {
     this.ws = ws;
     ws.on('message', (data, isBinary) => this.guarded(ws, data, isBinary));
     ws.on('pong', () => this.heard());
-    ws.on('error', (err) => this.log.warn({ err: err.message }, 'agent link error'));
+    ws.on('error', (err) => {
+      if ((err as { code?: string }).code === 'ERR_TLS_CERT_PIN_MISMATCH') {
+        // Not the agent, or the agent's certificate changed: nothing was written to it.
+        this.stats.pinMismatches++;
+        const { expected, presented } = err as Error & { expected?: string; presented?: string | null };
+        this.log.error({ expected, presented, url: this.options.url }, 'agent certificate does not match PI_TLS_FINGERPRINT; connection refused');
+        return;
+      }
+      this.log.warn({ err: err.message }, 'agent link error');
+    });
     ws.on('close', (code, reason) => {
       this.log.info({ code, reason: reason.toString() }, 'agent link closed');
       this.teardownTimers();

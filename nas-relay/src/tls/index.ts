@@ -1,5 +1,15 @@
-export * from './errors.js';
-export * from './fingerprint.js';
+export {
+  TlsSetupError,
+  CertificatePinError,
+  certificateFingerprint,
+  derDigest,
+  derFingerprint,
+  fingerprintMatches,
+  formatFingerprint,
+  parseFingerprint,
+  makeSelfSigned,
+  subjectAltNames,
+} from '@boiler/service';
 export * from './certificate.js';
 export * from './pinning.js';
 export * from './loopback.js';

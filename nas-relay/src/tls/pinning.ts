@@ -1,8 +1,7 @@
 import { Agent, type AgentOptions, type RequestOptions } from 'node:https';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { CertificatePinError } from './errors.js';
-import { derDigest, fingerprintMatches, formatFingerprint, parseFingerprint } from './fingerprint.js';
+import { CertificatePinError, derDigest, fingerprintMatches, formatFingerprint, parseFingerprint } from '@boiler/service';
 
 // Why not a checkServerIdentity alone: Node calls checkServerIdentity only after the chain has
 // verified, so for a self-signed certificate it never runs; with rejectUnauthorized off, any

@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './fingerprint.js';
+export * from './certificate.js';
