@@ -1,11 +1,19 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { LiveClientMessage, type LiveServerMessage } from '@boiler/shared';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { LiveClientMessage, MAX_NESTING_DEPTH, nestsDeeperThan, type LiveServerMessage } from '@boiler/shared';
 import { sameKey, type Logger } from '@boiler/service';
 
 /** Close codes of the live socket. */
-export const LIVE_CLOSE = { unauthorised: 4401, authTimeout: 4408, tooSlow: 4429, badMessage: 1007, shuttingDown: 1001 } as const;
+export const LIVE_CLOSE = { unauthorised: 4401, authTimeout: 4408, tooSlow: 4429, badMessage: 1007, internalError: 1011, shuttingDown: 1001 } as const;
+
+/** Counters of the live socket (for metrics and tests). */
+export interface LiveStats {
+  /** Messages refused as not JSON, too deep or of no known shape; each closed its socket. */
+  badMessages: number;
+  /** Messages whose handling threw; each closed its socket. */
+  handlerErrors: number;
+}
 
 /**
  * Whether an upgrade's request target is the live socket's path (a query string allowed). Plain
@@ -28,6 +36,7 @@ interface Client {
  * so it never needs to know what it missed.
  */
 export class LiveHub {
+  readonly stats: LiveStats = { badMessages: 0, handlerErrors: 0 };
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024, perMessageDeflate: false });
   private readonly clients = new Set<Client>();
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
@@ -80,7 +89,7 @@ export class LiveHub {
       this.clients.add(client);
       ws.on('error', (err) => this.log.debug({ err: err.message }, 'live socket error'));
       ws.on('close', () => this.clients.delete(client));
-      ws.on('message', (data, isBinary) => this.received(client, isBinary ? '' : data.toString()));
+      ws.on('message', (data, isBinary) => this.guarded(client, data, isBinary));
       if (header !== undefined || this.apiKey === undefined) void this.admit(client);
       else {
         const timer = setTimeout(() => {
@@ -106,19 +115,35 @@ export class LiveHub {
     }
   }
 
-  private received(client: Client, text: string): void {
+  /** The socket's message handler: nothing a UI (or anyone) sends may throw out of it and stop the relay. */
+  private guarded(client: Client, data: RawData, isBinary: boolean): void {
+    try {
+      this.received(client, isBinary ? null : data.toString());
+    } catch (err) {
+      this.stats.handlerErrors++;
+      this.log.error({ err, address: client.address }, 'live message handling failed');
+      client.ws.close(LIVE_CLOSE.internalError, 'internal error');
+    }
+  }
+
+  private refuse(client: Client, reason: string): void {
+    this.stats.badMessages++;
+    this.log.info({ address: client.address, reason }, 'live message refused');
+    client.ws.close(LIVE_CLOSE.badMessage, reason);
+  }
+
+  private received(client: Client, text: string | null): void {
+    if (text === null) return this.refuse(client, 'binary frame');
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch {
-      client.ws.close(LIVE_CLOSE.badMessage, 'not JSON');
-      return;
+      return this.refuse(client, 'not JSON');
     }
+    // zod recurses; a deep value must not reach it (JSON.parse itself is iterative in V8).
+    if (nestsDeeperThan(raw, MAX_NESTING_DEPTH)) return this.refuse(client, 'too deep');
     const parsed = LiveClientMessage.safeParse(raw);
-    if (!parsed.success) {
-      client.ws.close(LIVE_CLOSE.badMessage, 'unknown message');
-      return;
-    }
+    if (!parsed.success) return this.refuse(client, 'unknown message');
     const m = parsed.data;
     if (m.type === 'auth') {
       if (client.authed) return;
