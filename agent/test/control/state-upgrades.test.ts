@@ -6,6 +6,7 @@ import { ValidationError } from '@boiler/shared';
 import {
   ENGINE_STATE_VERSION,
   EngineState,
+  EngineState,
   STATE_UPGRADES,
   StateUpgradeError,
   freshStateKeeping,
