@@ -89,13 +89,20 @@ const configArb: fc.Arbitrary<EngineConfig> = fc
     count: fc.integer({ min: 1, max: 4 }),
     plant: fc.constantFrom('none', 'boiler', 'pump', 'both'),
     pump_overrun_s: fc.integer({ min: 0, max: 900 }),
+    plantTimes: fc.record({
+      boiler_min_on_s: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 600 })),
+      boiler_min_off_s: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 600 })),
+      pump_min_on_s: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 600 })),
+      pump_min_off_s: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 600 })),
+    }),
     defaultWeek: fc.oneof(week(heatDay), week(onOffDay)),
   })
-  .chain(({ count, plant, pump_overrun_s, defaultWeek }) =>
+  .chain(({ count, plant, pump_overrun_s, plantTimes, defaultWeek }) =>
     fc.tuple(...Array.from({ length: count }, (_, i) => zoneInput(`Z${i}`))).map((zones) =>
       configOf(zones, {
         default_schedule: defaultWeek,
         pump_overrun_s,
+        ...plantTimes,
         ...(plant === 'boiler' || plant === 'both' ? { boiler_output: 'boiler' } : {}),
         ...(plant === 'pump' || plant === 'both' ? { pump_output: 'pump' } : {}),
       }),
@@ -183,6 +190,7 @@ function simulate(
   const lastChange = config.zones.map(() => mono);
   const wasOn = config.zones.map(() => false);
   let zoneWasOpen = false;
+  const plant = { boiler: { on: false, changed: mono }, pump: { on: false, changed: mono } };
   for (const step of steps) {
     mono += step.dt * 1000;
     wall = Math.max(0, wall + (step.dt + step.wallJump) * 1000);
@@ -200,6 +208,7 @@ function simulate(
     events.push(...result.events);
     let zoneOpenNow = false;
     let zoneOpenBoth = false;
+    const wasOnBefore = [...wasOn];
     config.zones.forEach((zone, i) => {
       const on = result.outputs.get(zone.output);
       expect(on, `output ${zone.output} missing`).toBeTypeOf('boolean');
@@ -220,6 +229,28 @@ function simulate(
       if (on !== wasOn[i]) lastChange[i] = mono;
       wasOn[i] = on === true;
     });
+    // The boiler's and the pump's minimum times, like a zone's; the one exception is the boiler
+    // stopping early because every valve it fired into closed at its high limit.
+    for (const [what, name, minOn, minOff] of [
+      ['boiler', config.boiler_output, config.boiler_min_on_s, config.boiler_min_off_s],
+      ['pump', config.pump_output, config.pump_min_on_s, config.pump_min_off_s],
+    ] as const) {
+      if (name === undefined) continue;
+      const on = result.outputs.get(name) === true;
+      const before = plant[what];
+      if (on === before.on) continue;
+      const heldMs = mono - before.changed;
+      if (on) expect(heldMs, `${what} on after ${heldMs} ms off`).toBeGreaterThanOrEqual(minOff * 1000);
+      else if (heldMs < minOn * 1000) {
+        expect(what, `pump off after ${heldMs} ms on`).toBe('boiler');
+        const stillSafe = config.zones.filter((zone, i) => {
+          const roomC = healthy(readings.zones.get(zone.name)?.room);
+          return wasOnBefore[i] === true && !(roomC !== null && roomC >= zone.high_limit_c);
+        });
+        expect(stillSafe.map((z) => z.name), `boiler off after ${heldMs} ms on with valves still open to it`).toEqual([]);
+      }
+      plant[what] = { on, changed: mono };
+    }
     // The boiler fires only against a valve that was already open at the tick before.
     if (config.boiler_output !== undefined && result.outputs.get(config.boiler_output) === true) {
       expect(zoneOpenBoth, 'boiler fired without a valve open since the previous tick').toBe(true);
