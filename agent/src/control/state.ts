@@ -67,6 +67,25 @@ export const RiseBaseline = z.strictObject({
 });
 export type RiseBaseline = z.infer<typeof RiseBaseline>;
 
+/**
+ * What the engine has learned of a zone's heat balance for the sensor-fault fail-safe (see
+ * heat-learning.ts): the span, K above outdoors per unit of duty, and the window being measured.
+ */
+export const HeatLearning = z.strictObject({
+  span_c: z.number().positive().max(1000).nullable(),
+  window: z
+    .strictObject({
+      started_mono: z.number(),
+      last_mono: z.number(),
+      on_ms: z.number().min(0),
+      /** The room-over-outdoor difference integrated over the window, K·ms. */
+      difference_ms: z.number(),
+      room_start_c: z.number(),
+    })
+    .nullable(),
+});
+export type HeatLearning = z.infer<typeof HeatLearning>;
+
 /** What the engine remembers about one zone between ticks. */
 export const ZoneRuntime = z.strictObject({
   name: ZoneName,
@@ -84,6 +103,7 @@ export const ZoneRuntime = z.strictObject({
   lockout: z.boolean(),
   condition: ZoneCondition,
   rise: RiseBaseline.nullable(),
+  heat: HeatLearning,
 });
 export type ZoneRuntime = z.infer<typeof ZoneRuntime>;
 
@@ -93,7 +113,7 @@ export type Overrun = z.infer<typeof Overrun>;
 
 /** Everything the engine carries between ticks; persisted as JSON and parsed back with this schema. */
 /** The layout version of the saved engine state; older ones are brought up by the numbered upgrades in state-upgrades.ts. */
-export const ENGINE_STATE_VERSION = 2;
+export const ENGINE_STATE_VERSION = 3;
 
 export const EngineState = z.strictObject({
   version: z.literal(ENGINE_STATE_VERSION),
@@ -141,6 +161,7 @@ export function initialZone(zone: ZoneConfig, now: Instant): ZoneRuntime {
     lockout: false,
     condition: 'normal',
     rise: null,
+    heat: { span_c: null, window: null },
   };
 }
 
@@ -266,6 +287,8 @@ export function resumeState(config: EngineConfig, persisted: EngineState, now: I
       output: restoreOutput(saved.output, saved.name, zoneConfig.output),
       // The run ended with the restart, so its baseline is meaningless.
       rise: null,
+      // The learned span stays; the window's times are on the old process's clock, so it starts again.
+      heat: { span_c: saved.heat.span_c, window: null },
     };
   });
   const known = new Set(config.zones.map((zone) => zone.name));
