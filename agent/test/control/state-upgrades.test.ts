@@ -6,7 +6,6 @@ import { ValidationError } from '@boiler/shared';
 import {
   ENGINE_STATE_VERSION,
   EngineState,
-  EngineState,
   STATE_UPGRADES,
   StateUpgradeError,
   freshStateKeeping,
