@@ -4,6 +4,7 @@ import { benchCodec } from './codec.js';
 import { benchEngine, benchAgentIdle } from './agent.js';
 import { benchCatchUp, benchLag } from './sync.js';
 import { benchCommands } from './commands.js';
+import { benchRetention } from './retention.js';
 
 /** Each suite measures its figures beside a floor taken in the same run. */
 const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
   'sync-catch-up': benchCatchUp,
   'sync-lag': () => benchLag(),
   commands: () => benchCommands(),
+  retention: () => benchRetention(),
 };
 
 const { values } = parseArgs({

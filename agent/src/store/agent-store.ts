@@ -456,6 +456,17 @@ export class AgentStore {
     return pages * size;
   }
 
+  /** Bytes of the file each table and index holds (SQLite's dbstat), by name; for diagnostics and the bench. */
+  pageUsage(): Map<string, number> {
+    const rows = this.stmt('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name').all() as { name: string; bytes: number }[];
+    return new Map(rows.map((r) => [r.name, r.bytes]));
+  }
+
+  /** Bytes of free pages in the file: space deleted rows left, which new rows reuse before the file grows. */
+  freeBytes(): number {
+    return Number(this.db.pragma('freelist_count', { simple: true })) * Number(this.db.pragma('page_size', { simple: true }));
+  }
+
   /** SQLite's integrity (or quick) check plus the store's own invariants; an empty list means sound. */
   integrityCheck(options: { quick?: boolean } = {}): string[] {
     const pragma = options.quick === true ? 'quick_check' : 'integrity_check';

@@ -232,8 +232,30 @@ export class SampleLog {
     requireWholeNumber('from', from, 0, Number.MAX_SAFE_INTEGER);
     requireWholeNumber('to', to, 0, Number.MAX_SAFE_INTEGER);
     if (from >= to) return [];
-    const plan = planHistory(from, to, points);
-    const { sql, params } = historySql(zone, plan, historySegments(from, to, plan));
+    let lo = from;
+    let plan = planHistory(from, to, points);
+    const finest = ROLLUP_TIERS[0] as (typeof ROLLUP_TIERS)[number];
+    if (this.prunedBefore(zone, from, to, finest.ms)) {
+      // Raw samples of the start of the range were pruned (retention): the range is answered
+      // from whole buckets of the finest rollup tier at least, from the bucket `from` falls in.
+      lo = Math.floor(from / finest.ms) * finest.ms;
+      plan = planHistory(lo, to, points);
+      if (plan.tier === null) plan = { tier: finest, origin: lo, width: Math.max(finest.ms, Math.ceil((to - lo) / points / finest.ms) * finest.ms) };
+    }
+    const { sql, params } = historySql(zone, plan, historySegments(lo, to, plan));
     return historyPoints(this.stmt(sql).all(...params) as HistoryRow[], plan, from);
+  }
+
+  /**
+   * Whether raw samples of the zone were pruned somewhere in [from, to): a finest-tier bucket
+   * holds samples where no raw sample is left (before the oldest raw sample's own bucket).
+   */
+  private prunedBefore(zone: string, from: number, to: number, bucketMs: number): boolean {
+    const oldest = (this.stmt('SELECT min(ts) AS ts FROM samples WHERE zone = ?').get(zone) as { ts: number | null }).ts;
+    const rawFrom = Math.min(to, oldest === null ? to : Math.floor(oldest / bucketMs) * bucketMs);
+    const start = Math.floor(from / bucketMs) * bucketMs;
+    if (rawFrom <= start) return false;
+    const table = ROLLUP_TIERS[0]?.table ?? 'samples_15m';
+    return this.stmt(`SELECT 1 FROM ${table} WHERE zone = ? AND bucket >= ? AND bucket < ? LIMIT 1`).get(zone, start, rawFrom) !== undefined;
   }
 }

@@ -110,3 +110,27 @@ describe('pruneSampleEvents', () => {
     expect(count('SELECT count(*) FROM events WHERE seq >= ?', keepFrom)).toBe(events.length - keepFrom + 1);
   });
 });
+
+describe('history over a pruned range', () => {
+  it('answers from the rollups where the raw samples are gone, at the finest tier at least', () => {
+    fill(10);
+    const day = T0 + 2 * DAY + 7 * MINUTE; // an old day, not on a bucket edge
+    const before = log.history('Z1', day, day + DAY, 500);
+    // With raw samples, a day at 500 points is answered from them: one point per sample (10 min).
+    expect(before).toHaveLength(144);
+    while (log.pruneRaw(T0 + 7 * DAY, 10_000) > 0);
+    const after = log.history('Z1', day, day + DAY, 500);
+    // Now from 15-minute buckets: one a bucket (the first clamped to `from`), averages as the rollups hold them.
+    expect(after).toHaveLength(96);
+    expect(after[0]!.ts).toBe(day);
+    expect(after[1]!.ts).toBe(Math.floor(day / (15 * MINUTE)) * 15 * MINUTE + 15 * MINUTE);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(after.map((p) => p.room_c!))).toBeCloseTo(mean(before.map((p) => p.room_c!)), 1);
+    // A range that spans pruned and kept days still covers both.
+    const span = log.history('Z1', T0 + 6 * DAY, T0 + 8 * DAY, 2000);
+    expect(span[0]!.ts).toBe(T0 + 6 * DAY);
+    expect(span.at(-1)!.ts).toBeGreaterThanOrEqual(T0 + 8 * DAY - 15 * MINUTE);
+    // And a zone that never had data before its first sample is answered from raw, as before.
+    expect(log.history('Z1', T0 + 8 * DAY, T0 + 8 * DAY + HOUR, 500)).toHaveLength(6);
+  });
+});
