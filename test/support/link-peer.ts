@@ -46,19 +46,23 @@ export class PeerSocket {
     });
   }
 
-  /** The first message (past or future) the predicate accepts; rejects when the socket closes first. */
+  /** The first message of a type (past or future); rejects when the socket closes first. */
   waitFor<T extends MessageType>(type: T, timeoutMs = 15_000): Promise<Extract<Message, { type: T }>> {
-    const pred = (m: Message) => m.type === type;
+    return this.waitForMatch((m) => m.type === type, type, timeoutMs) as Promise<Extract<Message, { type: T }>>;
+  }
+
+  /** The first message (past or future) the predicate accepts; rejects when the socket closes first. */
+  waitForMatch(pred: (m: Message) => boolean, what = 'a message', timeoutMs = 15_000): Promise<Message> {
     const found = this.received.find(pred);
-    if (found !== undefined) return Promise.resolve(found as Extract<Message, { type: T }>);
-    if (this.closed !== null) return Promise.reject(new Error(`socket already closed (${this.closed.code}) waiting for ${type}`));
+    if (found !== undefined) return Promise.resolve(found);
+    if (this.closed !== null) return Promise.reject(new Error(`socket already closed (${this.closed.code}) waiting for ${what}`));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${type} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
       this.waiters.push({
         pred,
         resolve: (m) => {
           clearTimeout(timer);
-          resolve(m as Extract<Message, { type: T }>);
+          resolve(m);
         },
         reject: (e) => {
           clearTimeout(timer);
