@@ -13,5 +13,5 @@ export {
   quantiseDs18b20,
 } from './devices.js';
 export { OutdoorWeather, COLORADO_WINTER, type OutdoorOptions } from './outdoor.js';
-export { SimFile, simEnvShape, simHouseOptions, startWall, type SimEnv } from './settings.js';
+export { SimEnv, SimFile, simEnvShape, simHouseOptions, startWall } from './settings.js';
 export { startSimulatorHardware } from './run.js';

@@ -214,5 +214,7 @@ export function startWall(text: string, timeZone: string): number {
     return fields - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
   const first = fields - utcOffsetMinutes(fields, timeZone) * 60_000;
-  return fields - utcOffsetMinutes(first, timeZone) * 60_000;
+  const second = fields - utcOffsetMinutes(first, timeZone) * 60_000;
+  // A time in the spring-forward gap reads back as another time; then the first guess, an hour on, stands.
+  return second + utcOffsetMinutes(second, timeZone) * 60_000 === fields ? second : first;
 }
