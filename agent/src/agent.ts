@@ -170,6 +170,10 @@ export class Agent implements AgentFacade, OutboxSource {
    * restart loop with the relays released.
    */
   start(): void {
+    // The machine's clock is read first: the downtime then ends no later than `now`, so the time
+    // spent loading below can only lengthen a timer, never shorten it.
+    const boot = this.options.bootClock;
+    const bootNow = { id: boot.bootId(), mono: boot.monotonic() };
     const now = this.instant();
     // Outputs are released until the first tick decides; minimum off times then count from the stop.
     this.hardware.relays.safeState();
@@ -183,8 +187,9 @@ export class Agent implements AgentFacade, OutboxSource {
       } else {
         const { state: persisted, from } = upgradeEngineState(raw);
         if (from !== persisted.version) this.log.info({ from, to: persisted.version }, 'saved state upgraded');
-        const boot = this.options.bootClock;
-        const gap = stopGapOf(persisted, this.readAliveMark(), { id: boot.bootId(), mono: boot.monotonic() });
+        // The downtime is real ms; under SIM_SPEED the engine's clock runs faster, so timers then
+        // resume a little long, never short.
+        const gap = stopGapOf(persisted, this.readAliveMark(), bootNow);
         const resumed = resumeState(this.config, persisted, now, gap);
         this.state = resumed.state;
         events = resumed.events;

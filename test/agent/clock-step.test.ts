@@ -101,6 +101,10 @@ describe('a wall-clock step while the agent is down', () => {
       await send(agent, { type: 'zone_mode', zone: 'Z1', mode: 'ON' });
       on = await waitForSwitch(agent.dbPath, (s) => s.event === 'ON' && s.output === 'Z1', 60_000, before);
       expect(on.ts - stepMs - offReal, `on again ${on.ts - stepMs - offReal} ms after going off`).toBeGreaterThanOrEqual(MIN_OFF_S * 1000);
+      console.info(
+        `wall clock stepped ${stepMs / HOUR} h: Z1 off ${((on.ts - stepMs - offReal) / 1000).toFixed(1)} s (min ${MIN_OFF_S}); ` +
+          `boost left ${((left ?? 0) / 60_000).toFixed(2)} min, expected ${(expected / 60_000).toFixed(2)}`,
+      );
     }
   });
 });

@@ -75,17 +75,21 @@ describe('SIGKILL and an immediate restart', () => {
       ['pump', 'system'],
     ]);
     const restartTs = released[0]!.ts;
+    const figures: string[] = [];
     for (const off of released) {
       const trueRunS = (killedAt - ons[off.output as keyof typeof ons].ts) / 1000;
       // Recorded to the last sign of life: short by at most one mark period, plus a second for
       // rounding to whole seconds and the tick the mark rides on.
       expect(trueRunS - (off.duration_s ?? -1), `${off.output}: ran ${trueRunS} s, recorded ${off.duration_s} s`).toBeLessThanOrEqual(ALIVE_S + 1);
       expect(trueRunS - (off.duration_s ?? -1)).toBeGreaterThanOrEqual(-1);
+      figures.push(`${off.output} ran ${trueRunS.toFixed(1)} s, recorded ${off.duration_s} s`);
     }
     const again = await firstOns(second.dbPath, beforeRestart);
     for (const output of ['Z1', 'pump', 'boiler'] as const) {
       expect(again[output].ts - restartTs, `${output} back on ${again[output].ts - restartTs} ms after the restart`).toBeGreaterThanOrEqual(MIN_OFF[output] * 1000);
+      figures.push(`${output} on again ${((again[output].ts - restartTs) / 1000).toFixed(1)} s after the restart (minimum ${MIN_OFF[output]} s)`);
     }
+    console.info(`restart after SIGKILL: ${figures.join('; ')}`);
     // Nothing switched on in between: the first ON of each output is the one checked above.
     const between = switches(second.dbPath, beforeRestart).filter((s) => s.event === 'ON');
     expect(between.slice(0, 3).map((s) => s.seq).sort()).toEqual([again.Z1.seq, again.pump.seq, again.boiler.seq].sort());
@@ -111,5 +115,10 @@ describe('SIGKILL and an immediate restart', () => {
     expect(resumed.Z1.ts - off.ts).toBeGreaterThanOrEqual(MIN_OFF.Z1 * 1000);
     expect(resumed.pump.ts - plantOff[0]!.ts).toBeGreaterThanOrEqual(MIN_OFF.pump * 1000);
     expect(resumed.boiler.ts - plantOff[1]!.ts).toBeGreaterThanOrEqual(MIN_OFF.boiler * 1000);
+    const gap = (on: Switch, off: Switch) => ((on.ts - off.ts) / 1000).toFixed(1);
+    console.info(
+      `kill ${((thirdStart - off.ts) / 1000).toFixed(1)} s into the minimum off: Z1 off ${gap(resumed.Z1, off)} s (min ${MIN_OFF.Z1}), ` +
+        `pump ${gap(resumed.pump, plantOff[0]!)} s (min ${MIN_OFF.pump}), boiler ${gap(resumed.boiler, plantOff[1]!)} s (min ${MIN_OFF.boiler})`,
+    );
   });
 });

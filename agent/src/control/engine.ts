@@ -300,6 +300,8 @@ function sequencePlant(config: EngineConfig, state: EngineState, decisions: read
  * kept inside the plan, where the valves it fires into are held open; here a boiler waits out its
  * minimum off time, the pump keeps its own times, and the boiler fires only into a pump that was
  * already running at the last tick, so the valve-then-pump-then-boiler order holds whatever waits.
+ * As for a zone, nothing cuts a minimum off time short, freeze protection included: it waits at
+ * most boiler_min_off_s, which a pipe survives, while a short-cycled burner wears with every start.
  */
 function holdPlantMinimums(config: EngineConfig, state: EngineState, plan: PlantPlan, now: Instant): PlantPlan {
   let boiler = plan.boiler;
