@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AliveMarkFile, systemBootClock } from '../src/alive-mark.js';
@@ -51,6 +51,38 @@ describe('AliveMarkFile', () => {
     expect(new AliveMarkFile(path).read()).toEqual(mark(1000));
     writeFileSync(path, 'garbage');
     expect(new AliveMarkFile(path).read()).toBeNull();
+  });
+
+  it('keeps writing on a filesystem that has filled up, once its two slots exist (a real tmpfs)', (ctx) => {
+    dir = mkdtempSync(join(tmpdir(), 'boiler-alive-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', dir], { stdio: 'pipe' });
+    } catch (err) {
+      ctx.skip(`cannot mount a tmpfs at ${dir} (needs root, as CI has): ${String(err).slice(0, 200)}`);
+    }
+    try {
+      const path = join(dir, 'agent.db.alive');
+      const marks = new AliveMarkFile(path);
+      marks.write(mark(1));
+      marks.write(mark(2));
+      // Fill the rest of the filesystem.
+      let full = false;
+      for (let i = 0; i < 1000 && !full; i++) {
+        try {
+          appendFileSync(join(dir, 'filler'), Buffer.alloc(4096));
+        } catch (err) {
+          full = (err as NodeJS.ErrnoException).code === 'ENOSPC';
+          if (!full) throw err;
+        }
+      }
+      expect(full).toBe(true);
+      expect(() => writeFileSync(join(dir, 'another'), 'x'.repeat(8192))).toThrow(/ENOSPC/);
+      for (let i = 3; i <= 10; i++) marks.write(mark(i * 1000));
+      marks.close();
+      expect(new AliveMarkFile(path).read()).toEqual(mark(10_000));
+    } finally {
+      execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+    }
   });
 
   it('throws on a write it cannot make, for the agent to log (a directory that is gone)', () => {
