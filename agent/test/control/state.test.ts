@@ -230,3 +230,65 @@ describe('resumeState after a restart', () => {
     expect(state.alerts).toEqual([]);
   });
 });
+
+describe('resumeState against the true timeline (property)', () => {
+  it('brings no output back inside its minimum off time, whatever the stop, the downtime or the wall clock did', () => {
+    const scenario = fc.record({
+      zoneMinOff: fc.array(fc.integer({ min: 0, max: 600 }), { minLength: 1, maxLength: 3 }),
+      boilerMinOff: fc.integer({ min: 0, max: 600 }),
+      pumpMinOff: fc.integer({ min: 0, max: 600 }),
+      history: fc.array(fc.record({ dt: fc.integer({ min: 1, max: 240 }), cold: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }) }), { minLength: 1, maxLength: 25 }),
+      /** The last sign of life after the last saved tick, and the death after that (the mark period). */
+      aliveAfterMs: fc.integer({ min: 0, max: 1000 }),
+      deathAfterMs: fc.integer({ min: 0, max: 1000 }),
+      /** Down this long after the death; the engine is told the downtime only within one boot. */
+      downMs: fc.integer({ min: 0, max: 900_000 }),
+      sameBoot: fc.boolean(),
+      wallStep: fc.integer({ min: -7_200_000, max: 7_200_000 }),
+      newMonoStart: fc.double({ min: 0, max: 1e6, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(scenario, (sc) => {
+        const names = sc.zoneMinOff.map((_, i) => `Z${i}`);
+        const cfg = configOf(
+          names.map((n, i) => heatZone(n, { min_off_s: sc.zoneMinOff[i] })),
+          { ...plant, boiler_min_off_s: sc.boilerMinOff, pump_min_off_s: sc.pumpMinOff },
+        );
+        const rig = new Rig(cfg);
+        const roomsOf = (cold: readonly boolean[]) => readingsOf(Object.fromEntries(names.map((n, i) => [n, { room: ok(cold[i] === true ? 15 : 25) }])));
+        for (const step of sc.history) {
+          rig.advance(step.dt);
+          rig.tick(roomsOf(step.cold));
+        }
+        // The old process's mono is the true timeline up to its death.
+        const lastAlive = rig.mono + sc.aliveAfterMs;
+        const death = lastAlive + sc.deathAfterMs;
+        const restart = death + sc.downMs;
+        const offSince = new Map<string, number>();
+        const outputs: [string, { on: boolean; changed: { mono: number } }, number][] = [
+          ...rig.state.zones.map((z, i) => [`valve-${z.name}`, z.output, sc.zoneMinOff[i] ?? 0] as [string, typeof z.output, number]),
+          ['boiler', rig.state.boiler, sc.boilerMinOff],
+          ['pump', rig.state.pump, sc.pumpMinOff],
+        ];
+        for (const [name, output] of outputs) offSince.set(name, output.on ? death : output.changed.mono);
+
+        const gap = { lastAliveMono: lastAlive, downtimeMs: sc.sameBoot ? restart - lastAlive : null };
+        const startWall = rig.wall + sc.wallStep;
+        let state = resumeState(cfg, throughJson(rig.state), { wall: startWall, mono: sc.newMonoStart }, gap).state;
+        const firstOn = new Map<string, number>();
+        const allCold = roomsOf([true, true, true]);
+        for (let t = 0; t <= 700 && firstOn.size < outputs.length; t++) {
+          const result = tick(cfg, state, allCold, { wall: startWall + t * 1000, mono: sc.newMonoStart + t * 1000 });
+          state = result.state;
+          for (const [name, on] of result.outputs) if (on && !firstOn.has(name)) firstOn.set(name, restart + t * 1000);
+        }
+        for (const [name, , minOffS] of outputs) {
+          const on = firstOn.get(name);
+          expect(on, `${name} never came back`).toBeDefined();
+          expect((on ?? 0) - (offSince.get(name) ?? 0), `${name} back on too soon`).toBeGreaterThanOrEqual(minOffS * 1000);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
