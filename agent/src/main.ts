@@ -51,7 +51,7 @@ if (env.TLS_CERT !== undefined || env.TLS_KEY !== undefined || !isLoopbackHost(e
 const config: EngineConfig = { ...zones, time_zone: env.TIME_ZONE };
 
 mkdirSync(dirname(env.DB_PATH), { recursive: true });
-const store = AgentStore.open(env.DB_PATH);
+const store = openStore(env.DB_PATH);
 // A board that does not match its description stops the agent with one line per problem.
 const hardware = await buildHardware().catch(exitOnConfigError);
 const bus = new AgentBus();
@@ -126,6 +126,23 @@ process.on('uncaughtException', (err) => {
   log.fatal({ err }, 'uncaught exception');
   shutdown(1);
 });
+
+/**
+ * Opens the database; on a full disk the normal open fails (the WAL's -shm file cannot be made),
+ * and a process that exits here would leave every relay released in a restart loop. So it tries
+ * once more holding the lock exclusively (no -shm file): the agent then heats from memory with
+ * writes failing, a storage fault like any other, until space is freed.
+ */
+function openStore(path: string): AgentStore {
+  try {
+    return AgentStore.open(path);
+  } catch (err) {
+    log.error({ code: (err as { code?: unknown }).code, error: (err as Error).message }, 'opening the database failed; opening it again with an exclusive lock (a full disk?)');
+    const store = AgentStore.open(path, { exclusive: true });
+    log.warn('database open with an exclusive lock until the next restart: other processes cannot read it');
+    return store;
+  }
+}
 
 function readZones(file: string): ZonesFile {
   let raw: unknown;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { readdirSync, closeSync, mkdtempSync, openSync, rmdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -168,4 +168,63 @@ describe('the agent on a filesystem that fills up, in cold weather', () => {
       replica.close();
     }
   });
+
+  it('starts on a disk that is already full (no room for the WAL index), heats, and stores what waited once space is freed', async () => {
+    if (mountPoint === undefined) throw new Error(mountProblem);
+    const dir = mountPoint;
+    // The first test's agent (if any) stops cleanly: SQLite removes its -wal and -shm files, which
+    // a start on a full disk cannot make again.
+    await relay?.stop();
+    await agent?.stop();
+    const env = { SIM_SPEED: '600', SIM_OUTDOOR_C: '-25', SIM_ROOM_C: '9', API_RATE_LIMIT: '1000' };
+    if (agent === undefined) {
+      agent = await startAgent({ dir, env });
+      await agent.stop();
+    }
+    const seqBefore = lastSeqIn(join(dir, 'agent.db'));
+    // As a cleanly stopped agent leaves it: only the database file, no WAL or WAL index.
+    expect(readdirSync(dir).filter((f) => f.startsWith('agent.db-'))).toEqual([]);
+    const filler = join(dir, 'filler');
+    fillUp(filler);
+    expect(statfsSync(dir).bavail).toBe(0);
+
+    agent = await startAgent({ dir, env });
+    expect(agent.proc.lines.some((l) => l.msg === 'opening the database failed; opening it again with an exclusive lock (a full disk?)')).toBe(true);
+    await expect.poll(async () => (await getJson<Health>(agent!.url, '/health', null)).body.reasons.join(' '), { timeout: 60_000, interval: 250 }).toMatch(/storage_fault: SQLITE_FULL/);
+    // Every zone heat OFF is refused (it cannot be stored), so the zones run their schedules or
+    // freeze protection; either way the outputs are driven: some zone heats while nothing is written.
+    await expect
+      .poll(async () => (await getJson<{ zones: ZoneState[] }>(agent!.url, '/api/zones')).body.zones.filter((z) => z.output).length, { timeout: 60_000, interval: 250 })
+      .toBeGreaterThan(0);
+    const refused = await postCommand(agent.url, command({ type: 'zone_mode', zone: 'Z1', mode: 'OFF' }, { expires_at: Date.now() + 30 * 24 * 3600_000 }));
+    expect(refused.status).toBe(503);
+
+    rmSync(filler);
+    await expect.poll(async () => (await getJson<Health>(agent!.url, '/health', null)).body.storage, { timeout: 90_000, interval: 250 }).toMatchObject({ ok: true, pending: 0 });
+    const ok = await postCommand(agent.url, command({ type: 'zone_mode', zone: 'Z1', mode: 'OFF' }, { expires_at: Date.now() + 30 * 24 * 3600_000 }));
+    expect(ok.status).toBe(200);
+    await agent.stop(); // releases the exclusive lock, so the file can be read here
+
+    const db = new Database(join(dir, 'agent.db'), { readonly: true });
+    try {
+      const stored = db.prepare('SELECT seq, event, detail FROM events WHERE seq > ? ORDER BY seq').all(seqBefore) as Pick<EventEntry, 'seq' | 'event' | 'detail'>[];
+      expect(stored[0]?.seq).toBe(seqBefore + 1);
+      for (let i = 1; i < stored.length; i++) expect(stored[i]!.seq).toBe(stored[i - 1]!.seq + 1);
+      expect(stored.some((e) => e.event === 'ALERT' && (e.detail ?? '').startsWith('storage_fault:'))).toBe(true);
+      expect(stored.some((e) => e.event === 'ON')).toBe(true);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      db.close();
+    }
+  });
 });
+
+/** The highest seq in the file. Read-write on purpose: closing the last such connection removes the -wal and -shm files again. */
+function lastSeqIn(file: string): number {
+  const db = new Database(file);
+  try {
+    return (db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null }).seq ?? 0;
+  } finally {
+    db.close();
+  }
+}

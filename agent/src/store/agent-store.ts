@@ -134,8 +134,8 @@ export class AgentStore {
   }
 
   /** Opens the file with the agent's pragmas, brings its schema up to date and wraps it. */
-  static open(path: string): AgentStore {
-    return wrapOpened(openDatabase(path), (db) => new AgentStore(db));
+  static open(path: string, options: { exclusive?: boolean } = {}): AgentStore {
+    return wrapOpened(openDatabase(path, options), (db) => new AgentStore(db));
   }
 
   private stmt(sql: string): Database.Statement {

@@ -38,12 +38,21 @@ export const BUSY_TIMEOUT_MS = 5000;
 export interface OpenOptions {
   /** The migrations to apply; tests pass a prefix to stop at an older schema. */
   migrations?: readonly Migration[];
+  /**
+   * Holds the file's lock for good (locking_mode EXCLUSIVE), so SQLite keeps the WAL index in
+   * this process's memory instead of the `-shm` file. For a start on a full disk, where that file
+   * cannot be made and a normal open fails: the agent can then run (and heat) with writes failing
+   * until space is freed. No other process can read the file while it is open this way.
+   */
+  exclusive?: boolean;
 }
 
 /** Opens (creating if needed) the agent's SQLite file with its pragmas set and migrations applied. */
 export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {
   const db = new Database(path);
   try {
+    // Before anything reads the file: the exclusive mode must be set before the WAL index is needed.
+    if (options.exclusive === true) db.pragma('locking_mode = EXCLUSIVE');
     // busy_timeout first, so that switching to WAL waits for any other connection.
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
