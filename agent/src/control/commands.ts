@@ -153,7 +153,12 @@ export function applyCommand(config: EngineConfig, state: EngineState, body: Com
     case 'alert_ack': {
       const alert = aligned.alerts.find((a) => a.id === body.alert_id);
       if (alert === undefined) return refuse('unknown_alert', `no alert "${body.alert_id}" is up`);
-      const alerts = aligned.alerts.map((a) => (a.id === body.alert_id ? { ...a, acknowledged: true } : a));
+      // A state_reset reports something that happened at start, with no cause that could clear it
+      // later, so once seen it goes; other alerts stay, acknowledged, while their cause lasts.
+      const alerts =
+        alert.kind === 'state_reset'
+          ? aligned.alerts.filter((a) => a.id !== alert.id)
+          : aligned.alerts.map((a) => (a.id === body.alert_id ? { ...a, acknowledged: true } : a));
       return applied({ ...aligned, alerts }, alert.zone, `alert ${alert.id} acknowledged`, now);
     }
 

@@ -115,3 +115,20 @@ describe('commands that succeed', () => {
     expect(rig.output('valve-Z1')).toBe(true);
   });
 });
+
+describe('acknowledging an alert', () => {
+  it('marks a lasting alert acknowledged and removes a state_reset, which nothing else would clear', () => {
+    const rig = new Rig(configOf([heatZone('Z1')]));
+    const raised_at = rig.wall;
+    rig.state = {
+      ...rig.state,
+      alerts: [
+        { id: 'state_reset', kind: 'state_reset', zone: null, message: 'saved state unreadable', raised_at, acknowledged: false },
+        { id: 'sensor_fault:Z1', kind: 'sensor_fault', zone: 'Z1', message: 'room sensor crc', raised_at, acknowledged: false },
+      ],
+    };
+    rig.do({ type: 'alert_ack', alert_id: 'sensor_fault:Z1' });
+    rig.do({ type: 'alert_ack', alert_id: 'state_reset' });
+    expect(rig.state.alerts.map((a) => [a.id, a.acknowledged])).toEqual([['sensor_fault:Z1', true]]);
+  });
+});
