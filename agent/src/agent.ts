@@ -176,7 +176,8 @@ export class Agent implements AgentFacade, OutboxSource {
     const bootNow = { id: boot.bootId(), mono: boot.monotonic() };
     const now = this.instant();
     // Outputs are released until the first tick decides; minimum off times then count from the stop.
-    this.hardware.relays.safeState();
+    // A board that refuses is logged, not thrown: the ticks then drive (or release) each output alone.
+    this.safeOutputs();
     let events: EngineEvent[] = [];
     let raw: unknown = null;
     try {
