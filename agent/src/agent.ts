@@ -325,7 +325,14 @@ export class Agent implements AgentFacade, OutboxSource {
   /** Executes a command at most once by id, refusing expired or invalid ones without writing anything. */
   execute(command: Command, actor: string): CommandAnswer {
     const hash = paramHash(command);
-    const stored = this.store.findCommand(command.id);
+    let stored: ReturnType<AgentStore['findCommand']>;
+    try {
+      stored = this.store.findCommand(command.id);
+    } catch (err) {
+      // A disk that cannot be read cannot tell whether this id already ran: refuse, the relay retries.
+      this.log.error({ code: (err as { code?: unknown }).code, error: (err as Error).message, id: command.id }, 'looking up a command failed');
+      return { kind: 'refused', status: 503, code: 'unavailable', message: 'the agent could not read its command log; retry' };
+    }
     if (stored !== null) {
       if (stored.paramHash === hash) return { kind: 'done', result: stored.result, replayed: true };
       return { kind: 'refused', status: 409, code: 'id_conflict', message: `command ${command.id} was already used with other parameters` };

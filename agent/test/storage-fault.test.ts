@@ -213,6 +213,20 @@ describe('the control loop does not need the disk', () => {
   });
 });
 
+describe('a command log that cannot be read', () => {
+  it('refuses the command with 503 rather than throwing, so the relay retries it', async () => {
+    const r = rig();
+    await r.step();
+    const now = r.house.clock.now();
+    const cmd = { id: randomUUID(), created_at: now, expires_at: now + 3600_000, body: { type: 'zone_mode', zone: 'Z2', mode: 'ON' } } as const;
+    expect(r.agent.execute(cmd, 'test').kind).toBe('done');
+    // The stored result no longer parses (a damaged row): whether the id ran is unknown.
+    r.db.prepare(`UPDATE commands SET result = '{}' WHERE id = ?`).run(cmd.id);
+    expect(r.agent.execute(cmd, 'test')).toMatchObject({ kind: 'refused', status: 503, code: 'unavailable' });
+    expect(r.lines.some((l) => l.msg === 'looking up a command failed')).toBe(true);
+  });
+});
+
 describe('an output that cannot be written', () => {
   /** A relay board (a fake of the Pi's) on which energising one output fails, as a dead GPIO line would. */
   function failing(broken: Set<string>): (inner: RelayBoard) => RelayBoard {
