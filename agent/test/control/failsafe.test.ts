@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import type { SensorReading } from '../../src/hardware/types.js';
 import { ZonesFile } from '../../src/zones.js';
 import { failsafeDuty, failsafeWeather } from '../../src/control/safety.js';
@@ -96,6 +97,30 @@ describe('failsafeDuty', () => {
   it('plans for the design cold without an outdoor reading', () => {
     expect(failsafeWeather(null, -25)).toEqual({ outdoorC: -25, measured: false });
     expect(failsafeWeather(3.5, -25)).toEqual({ outdoorC: 3.5, measured: true });
+  });
+
+  it('stays within its bounds and never gives less on-time when it is colder, whatever it learned', () => {
+    const bounds = fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const);
+    fc.assert(
+      fc.property(
+        bounds,
+        fc.double({ min: 5, max: 20, noNaN: true }),
+        fc.double({ min: -50, max: 5, noNaN: true }),
+        fc.option(fc.double({ min: 0.1, max: 200, noNaN: true }), { nil: null }),
+        fc.double({ min: -60, max: 50, noNaN: true }),
+        fc.double({ min: 0, max: 30, noNaN: true }),
+        ([min, max], hold, design, learned, outdoor, colder) => {
+          const fs = { ...failsafe, min_duty: min, max_duty: max, hold_c: hold };
+          const warm = failsafeDuty(fs, failsafeWeather(outdoor, design), design, learned);
+          const cold = failsafeDuty(fs, failsafeWeather(outdoor - colder, design), design, learned);
+          expect(warm).toBeGreaterThanOrEqual(min);
+          expect(warm).toBeLessThanOrEqual(max);
+          expect(cold).toBeGreaterThanOrEqual(warm);
+          // Learning may only add on-time to what the design sizing gives.
+          expect(warm).toBeGreaterThanOrEqual(failsafeDuty(fs, failsafeWeather(outdoor, design), design, null));
+        },
+      ),
+    );
   });
 
   it('the schema refuses a minimum duty above the maximum', () => {
