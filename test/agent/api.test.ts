@@ -30,11 +30,14 @@ function commandRows(): { commands: number; audit: number; commandEvents: number
 }
 
 describe('agent on the simulator', () => {
-  it('answers /health with its four fields within 3 s of starting', async () => {
+  it('answers /health with its fields within 3 s of starting', async () => {
     const { status, body } = await getJson(agent.url, '/health', null);
     expect(status).toBe(200);
-    expect(Object.keys(body).sort()).toEqual(['db_size', 'memory', 'status', 'uptime']);
+    // The four of DESIGN.md, plus why it is degraded (none) and whether writes reach the disk.
+    expect(Object.keys(body).sort()).toEqual(['db_size', 'memory', 'reasons', 'status', 'storage', 'uptime']);
     expect(body.status).toBe('ok');
+    expect(body.reasons).toEqual([]);
+    expect(body.storage).toEqual({ ok: true, pending: 0, dropped: { samples: 0, events: 0, invalid: 0 } });
     expect(body.db_size).toBeGreaterThan(0);
     const ready = agent.proc.lines.find((l) => l.msg === 'agent listening');
     const first = agent.proc.lines[0];
