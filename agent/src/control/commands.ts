@@ -66,6 +66,7 @@ export function applyCommand(config: EngineConfig, state: EngineState, body: Com
           until: body.override === 'until' ? (body.until ?? null) : null,
           set_at: now.wall,
           slot,
+          set_mono: now.mono,
         };
         const lasting =
           body.override === 'permanent'

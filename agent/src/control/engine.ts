@@ -180,7 +180,7 @@ function decideZone(
   weather: FailsafeWeather,
 ): ZoneDecision {
   const schedule = scheduleOf(state, before);
-  const override = liveOverride(before.override, schedule, clock, now.wall);
+  const override = liveOverride(before.override, schedule, clock, now);
   const boost = before.mode === 'AUTO' ? liveBoost(before.boost, now.mono) : null;
 
   // The mode layer: what the owner's settings ask for.

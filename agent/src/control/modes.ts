@@ -1,5 +1,6 @@
 import type { WeeklySchedule } from '@boiler/shared';
 import type { ZoneConfig } from '../zones.js';
+import type { Instant } from './config.js';
 import { activeSwitch, type ScheduleClock } from './schedule.js';
 import type { Boost, EngineState, ZoneOverride, ZoneRuntime } from './state.js';
 
@@ -22,22 +23,33 @@ export function liveBoost(boost: Boost | null, mono: number): Boost | null {
 }
 
 /**
- * The override still in force, or null once it has run out: an `until` override at its wall
- * instant (the owner named a time of day), a `next_change` one when the schedule's switch point
- * in force is no longer the one it was set under.
+ * How long an `until` override has left at `now`, in ms (negative once over). Counted on the mono
+ * clock from when it was set, as boosts are: a wall-clock step (an NTP fix after a boot without a
+ * clock) neither ends it early nor holds it late. One saved without its mono instant counts to
+ * its wall instant.
+ */
+export function overrideLeftMs(override: ZoneOverride & { until: number }, now: Instant): number {
+  if (override.set_mono === null) return override.until - now.wall;
+  return override.until - override.set_at - (now.mono - override.set_mono);
+}
+
+/**
+ * The override still in force, or null once it has run out: an `until` override when its time is
+ * up (see overrideLeftMs), a `next_change` one when the schedule's switch point in force is no
+ * longer the one it was set under.
  */
 export function liveOverride(
   override: ZoneOverride | null,
   schedule: WeeklySchedule,
   clock: ScheduleClock,
-  wall: number,
+  now: Instant,
 ): ZoneOverride | null {
   if (override === null) return null;
   switch (override.kind) {
     case 'permanent':
       return override;
     case 'until':
-      return override.until !== null && wall >= override.until ? null : override;
+      return override.until !== null && overrideLeftMs({ ...override, until: override.until }, now) <= 0 ? null : override;
     case 'next_change':
       return (activeSwitch(schedule, 'heat', clock)?.since ?? null) === override.slot ? override : null;
   }

@@ -2,10 +2,10 @@ import type { Override, SystemState, ZoneState } from '@boiler/shared';
 import type { SensorReading } from '../hardware/types.js';
 import type { ZoneConfig } from '../zones.js';
 import type { EngineConfig, Instant } from './config.js';
-import { autoSetpoint, boostEnd, liveBoost, liveOverride, scheduleOf } from './modes.js';
+import { autoSetpoint, boostEnd, liveBoost, liveOverride, overrideLeftMs, scheduleOf } from './modes.js';
 import { reportableCelsius, sensorOf, type Readings } from './readings.js';
 import { scheduleClock } from './schedule.js';
-import { alignZones, type EngineState } from './state.js';
+import { alignZones, type EngineState, type ZoneOverride } from './state.js';
 
 /** The API's view of every zone, in config order: the engine state as of its last tick, with these readings. */
 export function zoneStatesOf(config: EngineConfig, state: EngineState, readings: Readings, now: Instant): ZoneState[] {
@@ -18,7 +18,7 @@ export function zoneStatesOf(config: EngineConfig, state: EngineState, readings:
     const room = sensorOf(zone.room_sensor, zoneReadings?.room);
     const pipe = sensorOf(zone.pipe_sensor, zoneReadings?.pipe);
     const schedule = scheduleOf(state, runtime);
-    const override = liveOverride(runtime.override, schedule, clock, now.wall);
+    const override = liveOverride(runtime.override, schedule, clock, now);
     const boost = runtime.mode === 'AUTO' ? liveBoost(runtime.boost, now.mono) : null;
     const setpoint =
       zone.kind === 'heat' && runtime.mode === 'AUTO' ? autoSetpoint(zone, override, schedule, clock, state.away).setpoint_c : null;
@@ -33,7 +33,7 @@ export function zoneStatesOf(config: EngineConfig, state: EngineState, readings:
       room_c: reportableCelsius(room),
       pipe_c: reportableCelsius(pipe),
       setpoint_c: setpoint,
-      override: override === null ? null : publicOverride(override),
+      override: override === null ? null : publicOverride(override, now),
       // The wall instant the boost ends, as far as the monotonic timer that really ends it says.
       boost_until: boost === null ? null : Math.max(0, Math.round(now.wall + (boostEnd(boost) - now.mono))),
       fault: faultOf(zone, room, pipe),
@@ -64,8 +64,18 @@ export function systemStateOf(
   };
 }
 
-function publicOverride(override: Override): Override {
-  return { kind: override.kind, setpoint_c: override.setpoint_c, until: override.until, set_at: override.set_at };
+/**
+ * The override as the owner sees it: an `until` one ends when its time left says, shown on today's
+ * wall clock. Within a second of the instant the owner named (no wall-clock step since) that
+ * instant is shown as named, so the view does not flicker by a millisecond between ticks.
+ */
+function publicOverride(override: ZoneOverride, now: Instant): Override {
+  let until = override.until;
+  if (until !== null) {
+    const ends = Math.max(0, Math.round(now.wall + overrideLeftMs({ ...override, until }, now)));
+    if (Math.abs(ends - until) >= 1000) until = ends;
+  }
+  return { kind: override.kind, setpoint_c: override.setpoint_c, until, set_at: override.set_at };
 }
 
 function faultOf(zone: ZoneConfig, room: SensorReading | null, pipe: SensorReading | null): string | null {

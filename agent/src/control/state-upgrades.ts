@@ -85,6 +85,17 @@ export const STATE_UPGRADES: readonly StateUpgrade[] = [
     name: 'zone heat learning',
     up: (s) => ({ ...s, version: 3, zones: Array.isArray(s.zones) ? s.zones.map((z: unknown) => (isObject(z) ? { ...z, heat: { span_c: null, window: null } } : z)) : s.zones }),
   },
+  {
+    from: 3,
+    // Version 4 times an `until` override on the mono clock from when it was set. An override
+    // saved before has no mono instant, so it keeps ending at its wall instant.
+    name: 'override set on the mono clock',
+    up: (s) => ({
+      ...s,
+      version: 4,
+      zones: Array.isArray(s.zones) ? s.zones.map((z: unknown) => (isObject(z) && isObject(z.override) ? { ...z, override: { ...z.override, set_mono: null } } : z)) : s.zones,
+    }),
+  },
 ];
 
 function isObject(value: unknown): value is Json {

@@ -49,8 +49,13 @@ export type AliveMark = z.infer<typeof AliveMark>;
 export const OutputState = z.strictObject({ on: z.boolean(), changed: Stamp });
 export type OutputState = z.infer<typeof OutputState>;
 
-/** A setpoint override; `slot` names the schedule switch point a `next_change` override lasts through. */
-export const ZoneOverride = Override.extend({ slot: z.number().int().nullable() });
+/**
+ * A setpoint override; `slot` names the schedule switch point a `next_change` override lasts through.
+ * `set_mono` is when it was set on the mono clock: an `until` override lasts `until - set_at` from
+ * there, so a wall-clock step neither ends it early nor holds it late (null: from a state saved
+ * before it was kept, which ends at the wall instant).
+ */
+export const ZoneOverride = Override.extend({ slot: z.number().int().nullable(), set_mono: z.number().nullable() });
 export type ZoneOverride = z.infer<typeof ZoneOverride>;
 
 /** A boost: on regardless of setpoint for `minutes` from `started` (timed on mono). */
@@ -113,7 +118,7 @@ export type Overrun = z.infer<typeof Overrun>;
 
 /** Everything the engine carries between ticks; persisted as JSON and parsed back with this schema. */
 /** The layout version of the saved engine state; older ones are brought up by the numbered upgrades in state-upgrades.ts. */
-export const ENGINE_STATE_VERSION = 3;
+export const ENGINE_STATE_VERSION = 4;
 
 export const EngineState = z.strictObject({
   version: z.literal(ENGINE_STATE_VERSION),
@@ -284,6 +289,10 @@ export function resumeState(config: EngineConfig, persisted: EngineState, now: I
     return {
       ...saved,
       boost: saved.boost === null ? null : { started: rebaseStamp(saved.boost.started, now, gap), minutes: saved.boost.minutes },
+      override:
+        saved.override === null || saved.override.set_mono === null
+          ? saved.override
+          : { ...saved.override, set_mono: rebaseStamp({ wall: saved.override.set_at, mono: saved.override.set_mono }, now, gap).mono },
       output: restoreOutput(saved.output, saved.name, zoneConfig.output),
       // The run ended with the restart, so its baseline is meaningless.
       rise: null,

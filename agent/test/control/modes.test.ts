@@ -118,6 +118,32 @@ describe('AUTO: overrides', () => {
     expect(rig.zone('Z1').override).toBeNull();
     expect(rig.output('valve-Z1')).toBe(false);
   });
+
+  it('until: lasts its length on the mono clock whichever way the wall clock steps, and shows the end on the stepped clock', () => {
+    for (const step of [2 * 3_600_000, -2 * 3_600_000]) {
+      const rig = new Rig(config);
+      rig.do({ type: 'setpoint', zone: 'Z1', setpoint_c: 22, override: 'until', until: WED_10AM + 3_600_000 });
+      rig.tick(room(20));
+      rig.wall += step; // an NTP correction
+      rig.advance(3590);
+      rig.tick(room(20));
+      expect(rig.zone('Z1').override).not.toBeNull();
+      const shown = zoneStatesOf(rig.config, rig.state, room(20), rig.now())[0]?.override?.until;
+      expect(shown).toBe(WED_10AM + 3_600_000 + step);
+      rig.advance(10);
+      rig.tick(room(20));
+      expect(rig.zone('Z1').override).toBeNull();
+    }
+  });
+
+  it('until: one saved without its mono instant (an older state) ends at its wall instant', () => {
+    const rig = new Rig(config);
+    rig.do({ type: 'setpoint', zone: 'Z1', setpoint_c: 22, override: 'until', until: WED_10AM + 3_600_000 });
+    rig.state = { ...rig.state, zones: rig.state.zones.map((z) => (z.override === null ? z : { ...z, override: { ...z.override, set_mono: null } })) };
+    rig.wall += 3_600_000;
+    rig.tick(room(20));
+    expect(rig.zone('Z1').override).toBeNull();
+  });
 });
 
 describe('AUTO: boost', () => {

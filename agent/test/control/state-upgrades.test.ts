@@ -54,6 +54,16 @@ describe('numbered state upgrades', () => {
     expect(upgradeEngineState(v2).from).toBe(2);
   });
 
+  it('3 -> 4 gives every override an unknown mono instant (it keeps ending at its wall instant)', () => {
+    const v3 = { ...fixture(1), version: 3 };
+    const v4 = STATE_UPGRADES[3]!.up(v3);
+    const before = (v3.zones as Record<string, unknown>[]).map((z) => z.override);
+    const after = (v4.zones as Record<string, unknown>[]).map((z) => z.override);
+    expect(before.some((o) => o !== null)).toBe(true);
+    expect(after).toEqual(before.map((o) => (o === null ? null : { ...(o as object), set_mono: null })));
+    expect(v4.version).toBe(4);
+  });
+
   it('brings a v0 and a v1 state to the current version, reporting what they were', () => {
     for (const version of [0, 1] as const) {
       const { state, from } = upgradeEngineState(fixture(version));

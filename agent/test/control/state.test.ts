@@ -214,6 +214,19 @@ describe('resumeState after a restart', () => {
     }
   });
 
+  it('carries an until override across a restart on the monotonic clocks, whatever the wall clock did', () => {
+    const rig = new Rig(configOf([heatZone('Z1')]));
+    const until = rig.wall + 3_600_000;
+    rig.do({ type: 'setpoint', zone: 'Z1', setpoint_c: 22, override: 'until', until });
+    rig.tick(readingsOf({ Z1: { room: ok(20) } }));
+    // 10 min before the last sign of life, 5 min down: 45 min left.
+    const gap = { lastAliveMono: rig.mono + 600_000, downtimeMs: 300_000 };
+    const { state } = resumeState(rig.config, throughJson(rig.state), { wall: until + 3_600_000, mono: 0 }, gap);
+    const at = (mono: number) => tick(rig.config, state, readingsOf({ Z1: { room: ok(20) } }), { wall: until + 3_600_000 + mono, mono }).state.zones[0]?.override;
+    expect(at(45 * 60_000 - 1000)).not.toBeNull();
+    expect(at(45 * 60_000)).toBeNull();
+  });
+
   it('matches zones by name when the config changed, dropping the alerts of removed zones', () => {
     const bare = { pipe_sensor: undefined };
     const rig = new Rig(configOf([heatZone('A', bare), heatZone('B', bare)]));
