@@ -22,7 +22,7 @@ const BOOST_MIN = 60;
 const dir = mkdtempSync(join(tmpdir(), 'boiler-clock-step-'));
 const zonesFile = writeZonesFile(
   dir,
-  { Z1: { min_on_s: 0, min_off_s: MIN_OFF_S }, Z2: { min_on_s: 0, min_off_s: 0 } },
+  { Z1: { min_on_s: 0, min_off_s: MIN_OFF_S }, Z2: { min_on_s: 0, min_off_s: 0 }, Z3: {} },
   { pump_overrun_s: 0, boiler_min_on_s: 0, boiler_min_off_s: 0, pump_min_on_s: 0, pump_min_off_s: 0 },
 );
 
@@ -52,11 +52,22 @@ async function kill(agent: AgentUnderTest): Promise<void> {
   expect((await agent.proc.exited).signal).toBe('SIGKILL');
 }
 
-/** The boost's remaining ms as the agent reports it, on its own (stepped) clock. */
-async function boostLeftMs(agent: AgentUnderTest): Promise<number | null> {
-  const res = await getJson<{ zones: { zone: string; boost_until: number | null; updated_at: number }[] }>(agent.url, '/api/zones');
+interface Shown {
+  zone: string;
+  boost_until: number | null;
+  override: { until: number | null } | null;
+  updated_at: number;
+}
+
+/** The boost's (Z2) and the timed override's (Z3) remaining ms as the agent reports them, on its own (stepped) clock. */
+async function timersLeftMs(agent: AgentUnderTest): Promise<{ boost: number | null; override: number | null }> {
+  const res = await getJson<{ zones: Shown[] }>(agent.url, '/api/zones');
   const z2 = res.body.zones.find((z) => z.zone === 'Z2');
-  return z2 === undefined || z2.boost_until === null ? null : z2.boost_until - z2.updated_at;
+  const z3 = res.body.zones.find((z) => z.zone === 'Z3');
+  return {
+    boost: z2 === undefined || z2.boost_until === null ? null : z2.boost_until - z2.updated_at,
+    override: z3?.override?.until === undefined || z3.override.until === null ? null : z3.override.until - z3.updated_at,
+  };
 }
 
 /** The wall instant (real clock) an agent logged a line at; pino stamps with the process's own clock. */
@@ -66,10 +77,11 @@ function realTime(line: Record<string, unknown>, stepMs: number): number {
 }
 
 describe('a wall-clock step while the agent is down', () => {
-  it.skipIf(!haveFaketime)('shortens no minimum off time and ends no boost, stepped +2 h and then -2 h', async () => {
+  it.skipIf(!haveFaketime)('shortens no minimum off time and ends no boost or timed override, stepped +2 h and then -2 h', async () => {
     const first = await start(0);
     await send(first, { type: 'boost', zone: 'Z2', minutes: BOOST_MIN });
     const boostedAt = Date.now();
+    await send(first, { type: 'setpoint', zone: 'Z3', setpoint_c: 22, override: 'until', until: boostedAt + HOUR });
     await send(first, { type: 'zone_mode', zone: 'Z1', mode: 'ON' });
     let on: Switch = await waitForSwitch(first.dbPath, (s) => s.event === 'ON' && s.output === 'Z1', 60_000);
     let stepMs = 0;
@@ -92,10 +104,14 @@ describe('a wall-clock step while the agent is down', () => {
       expect(Math.abs(zones.body.zones[0]!.updated_at - Date.now() - stepMs)).toBeLessThan(60_000);
 
       // The boost runs on with what it had left: an hour less the real time since it began.
-      const left = await boostLeftMs(agent);
+      const timers = await timersLeftMs(agent);
+      const left = timers.boost;
       const expected = BOOST_MIN * 60_000 - (Date.now() - boostedAt);
       expect(left, `boost lost after a ${stepMs / HOUR} h step`).not.toBeNull();
       expect(Math.abs((left ?? 0) - expected), `boost left ${left} ms, expected about ${expected} ms`).toBeLessThan(5_000);
+      // So does the override set until an hour after the boost began: the owner's hour, not the clock's.
+      expect(timers.override, `override lost after a ${stepMs / HOUR} h step`).not.toBeNull();
+      expect(Math.abs((timers.override ?? 0) - expected), `override left ${timers.override} ms, expected about ${expected} ms`).toBeLessThan(5_000);
 
       // Heat asked for at once: the zone waits out the rest of its minimum off time, on the real timeline.
       await send(agent, { type: 'zone_mode', zone: 'Z1', mode: 'ON' });
