@@ -10,6 +10,12 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_BATCH_UPDATES = 100;
 /** A catch-up or sync page carries at most this many events, so no frame is giant. */
 export const MAX_EVENTS_PER_FRAME = 2000;
+/**
+ * Before the link is open nothing larger than this is parsed, on either end: every handshake
+ * message is a few hundred bytes, and an unauthenticated peer must not make the agent (whose
+ * control loop shares the thread) spend CPU on a megabyte of JSON or of gzip.
+ */
+export const MAX_HANDSHAKE_FRAME_BYTES = 4096;
 
 const Hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected ${bytes} bytes as hex`);
 

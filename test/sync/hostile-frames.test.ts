@@ -32,6 +32,8 @@ const orClose = <T>(p: Promise<T>): Promise<T> => p.catch(() => new Promise<T>((
 const nest = (n: number) => '['.repeat(n) + ']'.repeat(n);
 /** The frame of the report: an auth answer whose payload is 6,000 arrays deep. */
 const DEEP_FRAME = `{"v":1,"type":"auth_response","ts":1,"sum":"00000000","payload":${nest(6000)}}`;
+/** As deep as fits the 4 KiB a frame may have before auth: refused for its depth, not its size. */
+const DEEP_SMALL_FRAME = `{"v":1,"type":"auth_response","ts":1,"sum":"00000000","payload":${nest(2000)}}`;
 
 /** An envelope of any type whose checksum is right, so its payload reaches the schema. */
 function envelope(type: string, payloadJson: string, ts = '1700000000000'): string {
@@ -75,7 +77,9 @@ describe('hostile frames on every socket', () => {
       peer.close();
       return outcome;
     };
-    expect(await beforeAuth(DEEP_FRAME)).toBe(1007);
+    expect(await beforeAuth(DEEP_FRAME)).toBe(1009); // over the handshake's 4 KiB: not even parsed
+    expect(await beforeAuth(DEEP_SMALL_FRAME)).toBe(1007);
+    expect(agent.proc.lines.some((l) => l.msg === 'bad frame from relay dropped' && l.code === 'too_deep')).toBe(true);
     await fc.assert(
       fc.asyncProperty(hostileFrame, async (f) => {
         expect([0, 1007, 1009, 4001]).toContain(await beforeAuth(f));
@@ -162,7 +166,7 @@ describe('hostile frames on every socket', () => {
     };
 
     const preAuthCodes: number[] = [];
-    for (const f of [DEEP_FRAME, ...fc.sample(hostileFrame, 6)]) {
+    for (const f of [DEEP_SMALL_FRAME, DEEP_FRAME, ...fc.sample(hostileFrame, 6)]) {
       const peer = await nextRelayConnection();
       peer.send(frame('auth_challenge', { nonce: newNonce(), agent: 'house' }));
       await peer.waitFor('auth_request');
@@ -171,7 +175,7 @@ describe('hostile frames on every socket', () => {
       // A link that opens resets the relay's reconnect backoff, so the next attempt comes within a second.
       (await openLink()).close();
     }
-    expect(preAuthCodes[0]).toBe(1007);
+    expect(preAuthCodes.slice(0, 2)).toEqual([1007, 1009]);
     for (const code of preAuthCodes) expect([1007, 1009, 4001]).toContain(code);
 
     const toRelay = async (f: string | Uint8Array): Promise<void> => {

@@ -7,6 +7,7 @@ import {
   stateDigest,
   withoutUpdatedAt,
   MAX_BATCH_UPDATES,
+  MAX_HANDSHAKE_FRAME_BYTES,
   type Command,
   type CommandResult,
   type EventEntry,
@@ -332,6 +333,11 @@ class RelaySession {
     this.lastHeard = performance.now();
     this.stats.framesReceived++;
     const frame = isBinary ? frameBytes(data) : data.toString();
+    if (this.state !== 'open' && (typeof frame === 'string' ? frame.length : frame.byteLength) > MAX_HANDSHAKE_FRAME_BYTES) {
+      this.stats.badFrames++;
+      this.log.warn({ address: this.address, code: 'handshake_frame_too_large', reason: `over ${MAX_HANDSHAKE_FRAME_BYTES} bytes before auth` }, 'bad frame from relay dropped');
+      return this.close(CLOSE.tooBig, 'handshake frame too large');
+    }
     const decoded = this.codec.decode(frame);
     if (!decoded.ok) {
       this.stats.badFrames++;

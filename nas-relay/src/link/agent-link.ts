@@ -1,6 +1,7 @@
 import WebSocket, { type RawData } from 'ws';
 import {
   type Codec,
+  MAX_HANDSHAKE_FRAME_BYTES,
   message,
   type Command,
   type CommandResult,
@@ -307,6 +308,12 @@ export class AgentLink {
     if (this.state === 'closed') return;
     this.heard();
     const frame = isBinary ? frameBytes(data) : data.toString();
+    if (this.state !== 'open' && (typeof frame === 'string' ? frame.length : frame.byteLength) > MAX_HANDSHAKE_FRAME_BYTES) {
+      this.stats.badFrames++;
+      this.log.warn({ code: 'handshake_frame_too_large', state: this.state }, 'bad frame from agent dropped');
+      this.closeSocket(LINK_CLOSE.tooBig, 'handshake frame too large');
+      return;
+    }
     const decoded = this.codec.decode(frame);
     if (!decoded.ok) {
       this.stats.badFrames++;
