@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AliveMark } from './control/index.js';
@@ -79,14 +79,20 @@ export class AliveMarkFile implements AliveMarks {
   constructor(private readonly path: string) {}
 
   read(): AliveMark | null {
-    let bytes: Buffer;
+    // Only the two slots are read, whatever else the file has grown to hold.
+    const bytes = Buffer.alloc(2 * SLOT_BYTES);
+    let length: number;
+    let fd: number | null = null;
     try {
-      bytes = readFileSync(this.path);
+      fd = openSync(this.path, 'r');
+      length = readSync(fd, bytes, 0, bytes.length, 0);
     } catch {
       return null;
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
     let best: { n: number; mark: AliveMark } | null = null;
-    for (let offset = 0; offset + SLOT_BYTES <= bytes.length && offset < 2 * SLOT_BYTES; offset += SLOT_BYTES) {
+    for (let offset = 0; offset + SLOT_BYTES <= length; offset += SLOT_BYTES) {
       const slot = parseSlot(bytes.subarray(offset, offset + SLOT_BYTES));
       if (slot !== null && (best === null || slot.n > best.n)) best = slot;
     }

@@ -49,6 +49,9 @@ describe('AliveMarkFile', () => {
     const flipped = Buffer.from(bytes.toString('latin1').replace('"mono":2000', '"mono":9000'), 'latin1');
     writeFileSync(path, flipped);
     expect(new AliveMarkFile(path).read()).toEqual(mark(1000));
+    // Whatever follows the two slots is never read.
+    writeFileSync(path, Buffer.concat([bytes, Buffer.alloc(8 << 20, 0x41)]));
+    expect(new AliveMarkFile(path).read()).toEqual(mark(2000));
     writeFileSync(path, 'garbage');
     expect(new AliveMarkFile(path).read()).toBeNull();
   });
