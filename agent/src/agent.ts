@@ -37,7 +37,7 @@ import {
 import { reportableCelsius } from './control/readings.js';
 import { alertIds, clearAlert, raiseAlert } from './control/alerts.js';
 import { DEFAULT_PENDING_LIMIT, PendingWrites } from './store/pending-writes.js';
-import { StorageHealth } from './store/storage-health.js';
+import { StorageHealth, type StorageFault } from './store/storage-health.js';
 import type { AgentStore } from './store/index.js';
 import type { Clock, DigitalInputs, RelayBoard, SensorBus, SensorReading } from './hardware/types.js';
 import type { AgentBus } from './bus.js';
@@ -665,10 +665,12 @@ export class Agent implements AgentFacade, OutboxSource {
   guardedWrite<T>(what: string, now: Instant, write: () => T, force = false): T | undefined {
     const wasFaulty = this.storage.fault() !== null;
     const outcome = this.storage.attempt(what, now, write, force);
-    const faulty = this.storage.fault() !== null;
-    if (!wasFaulty && faulty) this.storageEpisodeStarted(now);
-    if (wasFaulty && !faulty) this.storageEpisodeEnded();
-    return outcome.ok ? outcome.value : undefined;
+    if (!outcome.ok) {
+      if (!wasFaulty && this.storage.fault() !== null) this.storageEpisodeStarted(now);
+      return undefined;
+    }
+    if (outcome.recovered !== null) this.storageEpisodeEnded(outcome.recovered, now);
+    return outcome.value;
   }
 
   /** Reports a write that failed outside guardedWrite (a command's). */
@@ -680,7 +682,8 @@ export class Agent implements AgentFacade, OutboxSource {
 
   /** Reports a write that went through outside guardedWrite (a command's). */
   private storageSucceeded(now: Instant): void {
-    if (this.storage.succeeded(now) !== null) this.storageEpisodeEnded();
+    const ended = this.storage.succeeded();
+    if (ended !== null) this.storageEpisodeEnded(ended, now);
   }
 
   private storageEpisodeStarted(now: Instant): void {
@@ -697,9 +700,13 @@ export class Agent implements AgentFacade, OutboxSource {
     );
   }
 
-  private storageEpisodeEnded(): void {
+  /** The one log line of an episode's end: how long, how many failed writes, what still waits and what was dropped. */
+  private storageEpisodeEnded(fault: StorageFault, now: Instant): void {
     const dropped = this.pending.dropped;
-    this.log.warn({ waiting: this.pending.size(), dropped_samples: dropped.samples, dropped_events: dropped.events }, 'storage recovered; waiting writes follow in order');
+    this.log.warn(
+      { code: fault.code, failures: fault.failures, lasted_ms: now.wall - fault.since, waiting: this.pending.size(), dropped_samples: dropped.samples, dropped_events: dropped.events },
+      'storage writes succeed again; waiting writes follow in order',
+    );
     this.clear(alertIds.storage);
   }
 

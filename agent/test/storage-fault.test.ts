@@ -129,7 +129,7 @@ describe('the control loop does not need the disk', () => {
     for (let i = 0; i < 200 && r.agent.health().storage.pending > 0; i++) await r.step();
     expect(r.agent.health().storage).toEqual({ ok: true, pending: 0, dropped: { samples: 0, events: 0, invalid: 0 } });
     expect(r.agent.system().alerts.some((a) => a.kind === 'storage_fault')).toBe(false);
-    expect(r.lines.filter((l) => l.msg === 'storage writes succeed again')).toHaveLength(1);
+    expect(r.lines.filter((l) => l.msg === 'storage writes succeed again; waiting writes follow in order')).toHaveLength(1);
 
     const stored = r.store.eventsAfter(before, 10_000);
     expectContiguous(stored.map((e) => e.seq));

@@ -140,7 +140,7 @@ describe('the agent on a filesystem that fills up, in cold weather', () => {
 
     rmSync(filler);
     await expect.poll(async () => (await getJson<Health>(agent!.url, '/health', null)).body.storage, { timeout: 90_000, interval: 250 }).toMatchObject({ ok: true, pending: 0 });
-    expect(agent.proc.lines.filter((l) => l.msg === 'storage writes succeed again')).toHaveLength(1);
+    expect(agent.proc.lines.filter((l) => l.msg === 'storage writes succeed again; waiting writes follow in order')).toHaveLength(1);
 
     // In the agent's database: everything after the last event the relay had before the fill, contiguous.
     const db = new Database(agent.dbPath, { readonly: true });

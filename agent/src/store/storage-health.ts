@@ -23,13 +23,13 @@ export interface StorageHealthOptions {
 
 export const DEFAULT_STORAGE_HEALTH_OPTIONS: StorageHealthOptions = { minBackoffMs: 1000, maxBackoffMs: 60_000 };
 
-/** What attempt() did. */
-export type WriteOutcome<T> = { ok: true; value: T } | { ok: false; skipped: boolean };
+/** What attempt() did; `recovered` is the episode this success ended, if it ended one. */
+export type WriteOutcome<T> = { ok: true; value: T; recovered: StorageFault | null } | { ok: false; skipped: boolean };
 
 /**
  * Whether the database takes writes, and when to try again when it does not. A failure starts an
  * episode that is logged once (code and message, no stack trace every tick) and lasts until a
- * write succeeds, logged once more with the count. While it lasts, writes are tried again only
+ * write succeeds; the caller logs its end once, with the count. While it lasts, writes are tried again only
  * after a backoff (1 s doubling to 60 s by default), never on every tick. The control loop
  * reacts to episodes starting and ending (an alert, /health); it never stops for one.
  */
@@ -67,8 +67,7 @@ export class StorageHealth {
       this.failed(what, err, now);
       return { ok: false, skipped: false };
     }
-    this.succeeded(now);
-    return { ok: true, value };
+    return { ok: true, value, recovered: this.succeeded() };
   }
 
   /** Records a failed write (for writes run outside attempt(), such as a command's). */
@@ -87,14 +86,13 @@ export class StorageHealth {
     this.retryAtMono = now.mono + this.backoffMs;
   }
 
-  /** Records a write that went through; ends an episode, logging it once. Returns the episode that ended, if any. */
-  succeeded(now: { wall: number }): StorageFault | null {
+  /** Records a write that went through; ends an episode. Returns the episode that ended, if any. */
+  succeeded(): StorageFault | null {
     const ended = this.current;
     if (ended === null) return null;
     this.current = null;
     this.backoffMs = 0;
     this.retryAtMono = Number.NEGATIVE_INFINITY;
-    this.log.warn({ code: ended.code, failures: ended.failures, lasted_ms: now.wall - ended.since }, 'storage writes succeed again');
     return ended;
   }
 }
