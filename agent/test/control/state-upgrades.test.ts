@@ -55,7 +55,7 @@ describe('numbered state upgrades', () => {
   });
 
   it('3 -> 4 gives every override an unknown mono instant (it keeps ending at its wall instant)', () => {
-    const v3 = { ...fixture(1), version: 3 };
+    const v3: Record<string, unknown> = { ...fixture(1), version: 3 };
     const v4 = STATE_UPGRADES[3]!.up(v3);
     const before = (v3.zones as Record<string, unknown>[]).map((z) => z.override);
     const after = (v4.zones as Record<string, unknown>[]).map((z) => z.override);
