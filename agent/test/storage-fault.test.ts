@@ -213,6 +213,23 @@ describe('the control loop does not need the disk', () => {
   });
 });
 
+describe('retention in the running agent', () => {
+  it('prunes raw samples past SAMPLE_RETENTION_DAYS as it ticks, keeping the rollups', async () => {
+    const r = rig({ sampleRetentionMs: 2 * 3600_000 });
+    const start = r.house.clock.now();
+    for (let i = 0; i < 6 * 120; i++) await r.step(); // six simulated hours
+    const now = r.house.clock.now();
+    const count = (sql: string, ...p: number[]) => r.db.prepare(sql).pluck().get(...p) as number;
+    // Pruning runs from each hour on the hour, so at most the last hour's cutoff lags.
+    expect(count('SELECT count(*) FROM samples WHERE ts < ?', now - 3 * 3600_000)).toBe(0);
+    expect(count('SELECT count(*) FROM samples WHERE ts >= ?', now - 2 * 3600_000)).toBeGreaterThan(0);
+    // The pruned hours still answer from the rollups.
+    const early = r.agent.history('Z1', start, start + 2 * 3600_000, 8);
+    expect(early.length).toBeGreaterThanOrEqual(7);
+    expect(count('SELECT count(*) FROM samples_15m WHERE bucket < ?', start + 2 * 3600_000)).toBeGreaterThan(0);
+  });
+});
+
 describe('a command log that cannot be read', () => {
   it('refuses the command with 503 rather than throwing, so the relay retries it', async () => {
     const r = rig();
