@@ -69,7 +69,6 @@ export interface SimulatorControls {
   stepClock(spec: unknown): { ok: true; wall: number } | { ok: false; message: string };
 }
 
-
 export interface ApiOptions {
   apiKey: string | undefined;
   /** Largest request body; commands are small. */
