@@ -12,7 +12,7 @@ import {
   type WeeklySchedule,
   type ZoneState,
 } from '@boiler/shared';
-import type { Logger } from '@boiler/service';
+import { DETAIL_RETENTION_MS, type Logger } from '@boiler/service';
 import {
   EngineState,
   applyCommand,
@@ -63,7 +63,7 @@ export interface AgentOptions {
   reassertEveryMs: number;
   /** How long a tick waits for a slow sensor poll before deciding on the last readings. */
   pollWaitMs: number;
-  /** Events older than this may be pruned (the newest outbox window is always kept). */
+  /** Events of every kind and the finest rollup tier older than this are pruned (the newest outbox window is always kept). */
   eventRetentionMs: number;
   /** Raw samples (and their SAMPLE events) older than this are pruned; rollups are kept (SAMPLE_RETENTION_DAYS). */
   sampleRetentionMs: number;
@@ -81,7 +81,7 @@ export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
   staleAfterMs: 5 * 60_000,
   reassertEveryMs: 30_000,
   pollWaitMs: 250,
-  eventRetentionMs: 400 * 24 * 3600_000,
+  eventRetentionMs: DETAIL_RETENTION_MS,
   sampleRetentionMs: 30 * 24 * 3600_000,
   pendingLimit: DEFAULT_PENDING_LIMIT,
   aliveMarks: null,
@@ -746,12 +746,14 @@ export class Agent implements AgentFacade, OutboxSource {
     const removed = this.guardedWrite('pruning', now, () => ({
       samples: this.store.pruneSamples(now.wall - this.options.sampleRetentionMs, PRUNE_BATCH),
       events: this.store.pruneEvents(0, { olderThan: now.wall - this.options.eventRetentionMs, maxRows: PRUNE_BATCH }),
+      rollups: this.store.pruneFinestRollup(now.wall - this.options.eventRetentionMs, PRUNE_BATCH),
     }));
     if (removed === undefined) return;
-    if (removed.samples.samples + removed.samples.events + removed.events > 0) {
-      this.log.debug({ samples: removed.samples.samples, sample_events: removed.samples.events, events: removed.events }, 'pruned');
+    if (removed.samples.samples + removed.samples.events + removed.events + removed.rollups > 0) {
+      this.log.debug({ samples: removed.samples.samples, sample_events: removed.samples.events, events: removed.events, rollups: removed.rollups }, 'pruned');
     }
-    if (removed.samples.samples < PRUNE_BATCH && removed.samples.events < PRUNE_BATCH && removed.events < PRUNE_BATCH) this.pruning = false;
+    const full = [removed.samples.samples, removed.samples.events, removed.events, removed.rollups].some((n) => n >= PRUNE_BATCH);
+    if (!full) this.pruning = false;
   }
 
   private refreshViews(now: Instant): void {

@@ -228,6 +228,23 @@ describe('retention in the running agent', () => {
     expect(early.length).toBeGreaterThanOrEqual(7);
     expect(count('SELECT count(*) FROM samples_15m WHERE bucket < ?', start + 2 * 3600_000)).toBeGreaterThan(0);
   });
+
+  it('prunes events of every kind and the 15-minute tier past the detail window, keeping the hourly tier', async () => {
+    const r = rig({ sampleRetentionMs: 2 * 3600_000, eventRetentionMs: 3 * 3600_000 });
+    const start = r.house.clock.now();
+    for (let i = 0; i < 6 * 120; i++) await r.step(); // six simulated hours
+    const now = r.house.clock.now();
+    const count = (sql: string, ...p: number[]) => r.db.prepare(sql).pluck().get(...p) as number;
+    // Under the outbox window (10,000 events) the event log keeps even old events; the 15-minute
+    // tier has no such floor and goes past the window, hour by hour.
+    expect(count('SELECT count(*) FROM samples_15m WHERE bucket < ?', now - 4 * 3600_000)).toBe(0);
+    expect(count('SELECT count(*) FROM samples_15m WHERE bucket >= ?', now - 3 * 3600_000)).toBeGreaterThan(0);
+    expect(count('SELECT count(*) FROM samples_1h WHERE bucket < ?', start + 3600_000)).toBeGreaterThan(0);
+    // The first hour answers from the hourly tier, asked at any grain.
+    const early = r.agent.history('Z1', start, start + 2 * 3600_000, 8);
+    expect(early.length).toBeGreaterThanOrEqual(1);
+    expect(early.length).toBeLessThanOrEqual(3);
+  });
 });
 
 describe('a command log that cannot be read', () => {

@@ -279,6 +279,11 @@ export class AgentStore {
     });
   }
 
+  /** Retention of the finest rollup tier: deletes up to `maxRows` of its buckets that start before `before`. */
+  pruneFinestRollup(before: number, maxRows: number): number {
+    return this.samples.pruneFinestRollup(before, maxRows);
+  }
+
   // ---- engine runtime state -----------------------------------------------------------
 
   /** Stores a zone's or the system's engine state as JSON, refusing a state its schema would not read back. */

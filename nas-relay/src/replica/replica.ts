@@ -325,6 +325,24 @@ export class Replica implements ReplicaSink {
       .immediate();
   }
 
+  /**
+   * Retention of detail: deletes up to `maxRows` events of any kind logged before `olderThan`
+   * and up to `maxRows` buckets of the finest rollup tier starting before it, in one short
+   * transaction. The applied seq is kept, so nothing is fetched again; the hourly and daily
+   * tiers stay, so history over the range is still answered.
+   */
+  pruneDetail(olderThan: number, maxRows: number): { events: number; rollups: number } {
+    return this.db
+      .transaction(() => {
+        const events = this.stmt('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? ORDER BY ts LIMIT ?)').run(
+          olderThan,
+          maxRows,
+        ).changes;
+        const rollups = this.samples.pruneFinestRollup(olderThan, maxRows);
+        return { events, rollups };
+      })
+      .immediate();
+  }
 
   /** SQLite's integrity check plus the replica's own invariant; an empty list means sound. */
   integrityCheck(): string[] {

@@ -40,7 +40,7 @@ describe('replica retention', () => {
       now: () => T0 + 4 * DAY,
     });
     const removed = await retention.pass();
-    expect(removed).toEqual({ samples: 2 * 720 * ZONES.length, events: 2 * 720 * ZONES.length });
+    expect(removed).toEqual({ samples: 2 * 720 * ZONES.length, events: 2 * 720 * ZONES.length, detailEvents: 0, rollups: 0 });
 
     const raw = files.raw();
     expect(raw.prepare('SELECT count(*) FROM samples WHERE ts < ?').pluck().get(T0 + 2 * DAY)).toBe(0);
@@ -52,6 +52,51 @@ describe('replica retention', () => {
     expect(replica.appliedSeq()).toBe(applied);
     expect(replica.integrityCheck()).toEqual([]);
     // A second pass finds nothing more.
-    expect(await retention.pass()).toEqual({ samples: 0, events: 0 });
+    expect(await retention.pass()).toEqual({ samples: 0, events: 0, detailEvents: 0, rollups: 0 });
+  });
+
+  it('prunes events of every kind and the 15-minute tier past the detail window; history there answers from the hourly tier', async () => {
+    const agent = files.openAgentStore();
+    for (let d = 0; d < 4; d++) {
+      agent.transaction(() => {
+        for (let m = 0; m < 1440; m += 2) {
+          const ts = T0 + d * DAY + m * MINUTE;
+          agent.recordSamples(ZONES.map((zone): Sample => ({ zone, ts, room_c: 18 + (m % 30) / 10, pipe_c: null, outdoor_c: -8, output: m % 10 < 4 })));
+          if (m % 120 === 0) agent.appendEvents([{ ts, source: 'control', zone: 'Z2', event: 'OFF', room_c: null, pipe_c: null, outdoor_c: null, duration_s: 60, detail: null }]);
+        }
+      });
+    }
+    const replica = files.openReplica();
+    for (let after = 0; after < agent.lastSeq(); ) {
+      const page = agent.eventsAfter(after, 2000);
+      replica.applyEvents(page);
+      after = page.at(-1)!.seq;
+    }
+    const applied = replica.appliedSeq();
+    const hourly = replica.history('Z1', T0, T0 + DAY, 24);
+    expect(hourly).toHaveLength(24);
+
+    const retention = new ReplicaRetention(replica, createLogger({ name: 'test', level: 'silent' }), {
+      retentionMs: 2 * DAY,
+      detailRetentionMs: 3 * DAY,
+      batchRows: 500,
+      now: () => T0 + 4 * DAY,
+    });
+    const removed = await retention.pass();
+    // Day 0 is past the detail window: its 12 OFF events and its 96 buckets a zone go, beside the
+    // SAMPLE events of days 0 and 1 (either pruning may take those of day 0 first).
+    expect(removed.samples).toBe(2 * 720 * ZONES.length);
+    expect(removed.events + removed.detailEvents).toBe(2 * 720 * ZONES.length + 12);
+    expect(removed.rollups).toBe(96 * ZONES.length);
+    const raw = files.raw();
+    expect(raw.prepare('SELECT count(*) FROM samples_15m WHERE bucket < ?').pluck().get(T0 + DAY)).toBe(0);
+    expect(raw.prepare('SELECT count(*) FROM samples_1h WHERE bucket < ?').pluck().get(T0 + DAY)).toBe(24 * ZONES.length);
+    expect(replica.queryEvents({ event: 'OFF', limit: 1000 })).toHaveLength(3 * 12);
+    // Asked at a finer grain than is left, day 0 answers hour by hour, the same hours as before.
+    expect(replica.history('Z1', T0, T0 + DAY, 96)).toEqual(hourly);
+    // Day 1 still has its 15-minute buckets.
+    expect(replica.history('Z1', T0 + DAY, T0 + 2 * DAY, 96)).toHaveLength(96);
+    expect(replica.appliedSeq()).toBe(applied);
+    expect(replica.integrityCheck()).toEqual([]);
   });
 });

@@ -19,6 +19,17 @@ export const ROLLUP_TIERS: readonly RollupTier[] = [
   { table: 'samples_1d', ms: 24 * 60 * 60_000 },
 ];
 
+/** The finest rollup tier: the one pruned past DETAIL_RETENTION_MS. */
+export const FINEST_TIER = ROLLUP_TIERS[0] as RollupTier;
+
+/**
+ * How long events of every kind and the finest rollup tier are kept, on the agent and on the
+ * replica: a year of detail (this winter beside the last one). Raw samples go much sooner
+ * (SAMPLE_RETENTION_DAYS); the hourly and daily tiers are kept for good (about 80 KiB per zone and
+ * month), so past this window neither database grows but for them.
+ */
+export const DETAIL_RETENTION_MS = 365 * 24 * 3600_000;
+
 /** The most points a history query may ask for. */
 export const MAX_HISTORY_POINTS = 2000;
 

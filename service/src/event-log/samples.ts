@@ -6,12 +6,14 @@ import { requireWholeNumber } from './events.js';
 import {
   MAX_HISTORY_POINTS,
   ROLLUP_TIERS,
+  FINEST_TIER,
   historyPoints,
   historySegments,
   historySql,
   planHistory,
   type HistoryRow,
   type RollupTable,
+  type RollupTier,
 } from './history.js';
 
 /** One reading of a zone, taken by the sampler (typically once a minute). */
@@ -222,6 +224,29 @@ export class SampleLog {
   }
 
   /**
+   * Deletes buckets of the finest rollup tier (15 minutes) that start before `before`, at most
+   * `maxRows`, oldest first in each zone, and returns how many went. The hourly and daily tiers
+   * are kept for good: history over a range older than this is answered from them.
+   */
+  pruneFinestRollup(before: number, maxRows: number): number {
+    requireWholeNumber('before', before, 0, Number.MAX_SAFE_INTEGER);
+    requireWholeNumber('maxRows', maxRows, 1, Number.MAX_SAFE_INTEGER);
+    const table = FINEST_TIER.table;
+    return this.db.transaction(() => {
+      const zones = this.stmt('SELECT DISTINCT zone FROM samples_1d WHERE bucket < ?').pluck().all(before) as string[];
+      const remove = this.stmt(
+        `DELETE FROM ${table} WHERE zone = @zone AND bucket IN (SELECT bucket FROM ${table} WHERE zone = @zone AND bucket < @before ORDER BY bucket LIMIT @limit)`,
+      );
+      let removed = 0;
+      for (const zone of zones) {
+        if (removed >= maxRows) break;
+        removed += remove.run({ zone, before, limit: maxRows - removed }).changes;
+      }
+      return removed;
+    })();
+  }
+
+  /**
    * A zone's history over [from, to) in at most `points` points (1 to MAX_HISTORY_POINTS),
    * oldest first, averaged in SQL from the coarsest rollup tier that fits one point. A point's
    * ts is the start of its bucket (the first is clamped to `from`); buckets with no samples are
@@ -234,28 +259,46 @@ export class SampleLog {
     if (from >= to) return [];
     let lo = from;
     let plan = planHistory(from, to, points);
-    const finest = ROLLUP_TIERS[0] as (typeof ROLLUP_TIERS)[number];
-    if (this.prunedBefore(zone, from, to, finest.ms)) {
-      // Raw samples of the start of the range were pruned (retention): the range is answered
-      // from whole buckets of the finest rollup tier at least, from the bucket `from` falls in.
-      lo = Math.floor(from / finest.ms) * finest.ms;
+    const kept = this.finestKept(zone, from, to);
+    if (kept !== null) {
+      // The start of the range was pruned (raw samples past SAMPLE_RETENTION_DAYS, the finest
+      // tier past DETAIL_RETENTION_MS): it is answered from whole buckets of the finest tier
+      // still kept there at least, from the bucket `from` falls in.
+      lo = Math.floor(from / kept.ms) * kept.ms;
       plan = planHistory(lo, to, points);
-      if (plan.tier === null) plan = { tier: finest, origin: lo, width: Math.max(finest.ms, Math.ceil((to - lo) / points / finest.ms) * finest.ms) };
+      if (plan.tier === null || plan.tier.ms < kept.ms) {
+        plan = { tier: kept, origin: lo, width: Math.max(kept.ms, Math.ceil((to - lo) / points / kept.ms) * kept.ms) };
+      }
     }
     const { sql, params } = historySql(zone, plan, historySegments(lo, to, plan));
     return historyPoints(this.stmt(sql).all(...params) as HistoryRow[], plan, from);
   }
 
   /**
-   * Whether raw samples of the zone were pruned somewhere in [from, to): a finest-tier bucket
-   * holds samples where no raw sample is left (before the oldest raw sample's own bucket).
+   * The finest tier that holds the start of [from, to) for the zone, or null when raw samples
+   * do: a source counts as pruned there when a coarser tier holds buckets before the source's
+   * oldest row.
    */
-  private prunedBefore(zone: string, from: number, to: number, bucketMs: number): boolean {
-    const oldest = (this.stmt('SELECT min(ts) AS ts FROM samples WHERE zone = ?').get(zone) as { ts: number | null }).ts;
-    const rawFrom = Math.min(to, oldest === null ? to : Math.floor(oldest / bucketMs) * bucketMs);
-    const start = Math.floor(from / bucketMs) * bucketMs;
-    if (rawFrom <= start) return false;
-    const table = ROLLUP_TIERS[0]?.table ?? 'samples_15m';
-    return this.stmt(`SELECT 1 FROM ${table} WHERE zone = ? AND bucket >= ? AND bucket < ? LIMIT 1`).get(zone, start, rawFrom) !== undefined;
+  private finestKept(zone: string, from: number, to: number): RollupTier | null {
+    let kept: RollupTier | null = null;
+    let source: { table: string; column: string } = { table: 'samples', column: 'ts' };
+    for (const [i, tier] of ROLLUP_TIERS.entries()) {
+      if (!this.prunedBefore(zone, from, to, source, ROLLUP_TIERS.slice(i))) return kept;
+      kept = tier;
+      source = { table: tier.table, column: 'bucket' };
+    }
+    return kept;
   }
+
+  /** Whether any of `coarser` holds buckets of the zone in [from, to) before the oldest row of `source`. */
+  private prunedBefore(zone: string, from: number, to: number, source: { table: string; column: string }, coarser: readonly RollupTier[]): boolean {
+    const oldest = (this.stmt(`SELECT min(${source.column}) AS ts FROM ${source.table} WHERE zone = ?`).get(zone) as { ts: number | null }).ts;
+    return coarser.some((tier) => {
+      const rawFrom = Math.min(to, oldest === null ? to : Math.floor(oldest / tier.ms) * tier.ms);
+      const start = Math.floor(from / tier.ms) * tier.ms;
+      if (rawFrom <= start) return false;
+      return this.stmt(`SELECT 1 FROM ${tier.table} WHERE zone = ? AND bucket >= ? AND bucket < ? LIMIT 1`).get(zone, start, rawFrom) !== undefined;
+    });
+  }
+
 }
