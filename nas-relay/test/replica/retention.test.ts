@@ -11,25 +11,33 @@ const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const ZONES = ['Z1', 'Z2', 'Z3'];
 
+/**
+ * Four days of a sample every two minutes in three zones and an OFF event every two hours, written
+ * by the agent's own store and applied to a replica as the link would apply them.
+ */
+function fourDays() {
+  const agent = files.openAgentStore();
+  for (let d = 0; d < 4; d++) {
+    agent.transaction(() => {
+      for (let m = 0; m < 1440; m += 2) {
+        const ts = T0 + d * DAY + m * MINUTE;
+        agent.recordSamples(ZONES.map((zone): Sample => ({ zone, ts, room_c: 18 + (m % 30) / 10, pipe_c: null, outdoor_c: -8, output: m % 10 < 4 })));
+        if (m % 120 === 0) agent.appendEvents([{ ts, source: 'control', zone: 'Z2', event: 'OFF', room_c: null, pipe_c: null, outdoor_c: null, duration_s: 60, detail: null }]);
+      }
+    });
+  }
+  const replica = files.openReplica();
+  for (let after = 0; after < agent.lastSeq(); ) {
+    const page = agent.eventsAfter(after, 2000);
+    replica.applyEvents(page);
+    after = page.at(-1)!.seq;
+  }
+  return { agent, replica };
+}
+
 describe('replica retention', () => {
   it('prunes raw samples and SAMPLE events past the window in batches, keeping rollups, other events and the applied seq', async () => {
-    // The agent's own store is the source, so the replica holds exactly what the link would apply.
-    const agent = files.openAgentStore();
-    for (let d = 0; d < 4; d++) {
-      agent.transaction(() => {
-        for (let m = 0; m < 1440; m += 2) {
-          const ts = T0 + d * DAY + m * MINUTE;
-          agent.recordSamples(ZONES.map((zone): Sample => ({ zone, ts, room_c: 18 + (m % 30) / 10, pipe_c: null, outdoor_c: -8, output: m % 10 < 4 })));
-          if (m % 120 === 0) agent.appendEvents([{ ts, source: 'control', zone: 'Z2', event: 'OFF', room_c: null, pipe_c: null, outdoor_c: null, duration_s: 60, detail: null }]);
-        }
-      });
-    }
-    const replica = files.openReplica();
-    for (let after = 0; after < agent.lastSeq(); ) {
-      const page = agent.eventsAfter(after, 2000);
-      replica.applyEvents(page);
-      after = page.at(-1)!.seq;
-    }
+    const { agent, replica } = fourDays();
     const applied = replica.appliedSeq();
     expect(applied).toBe(agent.lastSeq());
     const oldHistory = replica.history('Z1', T0, T0 + 2 * DAY, 48);
@@ -56,22 +64,7 @@ describe('replica retention', () => {
   });
 
   it('prunes events of every kind and the 15-minute tier past the detail window; history there answers from the hourly tier', async () => {
-    const agent = files.openAgentStore();
-    for (let d = 0; d < 4; d++) {
-      agent.transaction(() => {
-        for (let m = 0; m < 1440; m += 2) {
-          const ts = T0 + d * DAY + m * MINUTE;
-          agent.recordSamples(ZONES.map((zone): Sample => ({ zone, ts, room_c: 18 + (m % 30) / 10, pipe_c: null, outdoor_c: -8, output: m % 10 < 4 })));
-          if (m % 120 === 0) agent.appendEvents([{ ts, source: 'control', zone: 'Z2', event: 'OFF', room_c: null, pipe_c: null, outdoor_c: null, duration_s: 60, detail: null }]);
-        }
-      });
-    }
-    const replica = files.openReplica();
-    for (let after = 0; after < agent.lastSeq(); ) {
-      const page = agent.eventsAfter(after, 2000);
-      replica.applyEvents(page);
-      after = page.at(-1)!.seq;
-    }
+    const { replica } = fourDays();
     const applied = replica.appliedSeq();
     const hourly = replica.history('Z1', T0, T0 + DAY, 24);
     expect(hourly).toHaveLength(24);
