@@ -53,6 +53,22 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware: a promise nobody awaits or catches loses its rejection (an unhandled rejection
+    // stops the process), and one handed where a void callback is expected (an event listener, a
+    // setInterval) is dropped the same way. Plain .ts files only, each in one of the typecheck's projects.
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        project: ['./tsconfig.node.json', './tsconfig.web.json', './shared/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['shared/src/**/*.ts'],
     languageOptions: { globals: {} },
     rules: sharedImportRule,

@@ -72,4 +72,14 @@ describe('starting without keys', () => {
     expect(lines.map((l) => l.split(':')[1]?.trim()).sort()).toEqual(['API_KEY', 'SHARED_SECRET']);
     expect(p.stderr()).not.toContain('REPLACE-ME');
   });
+
+  it('the relay and the agent with a SHARED_SECRET_FILE that does not exist: one config line naming it, no stack trace', async () => {
+    const missing = join(dir, 'no-such-secret');
+    for (const p of [relay({ HTTP_HOST: '127.0.0.1', SHARED_SECRET_FILE: missing }), agent({ WS_HOST: '127.0.0.1', SHARED_SECRET_FILE: missing })]) {
+      const lines = await refused(p);
+      expect(lines).toEqual([expect.stringMatching(/^config: SHARED_SECRET_FILE: cannot read .*no-such-secret/)]);
+      // Nothing but that line: a thrown error would print its stack ("    at ...") after it.
+      expect(p.stderr().trim().split('\n')).toEqual(lines);
+    }
+  });
 });
