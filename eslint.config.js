@@ -30,6 +30,30 @@ export const sharedImportRule = {
   ],
 };
 
+/**
+ * The agent's lower layers (hardware/, control/, store/) know nothing of the edges above them:
+ * the HTTP API (api/), the relay link (sync/) or the Agent that wires them (agent.ts). An upward
+ * import means a type lives in the wrong room; move it down. Matched on the relative path, any depth:
+ * no folder named api or sync, nor a file named agent.ts, exists below those three.
+ */
+export const agentLayerImportRule = {
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        {
+          regex: '^(\\.\\./)+(api|sync)(/|$)',
+          message: 'agent/src/hardware, control and store must not import from api/ or sync/: move the shared type down into the lower layer.',
+        },
+        {
+          regex: '^(\\.\\./)+agent(\\.[jt]s)?$',
+          message: 'agent/src/hardware, control and store must not import agent.ts: move the shared type down into the lower layer.',
+        },
+      ],
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/out/**', '**/dist/**', 'coverage/**', '.test-results/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -72,6 +96,10 @@ export default tseslint.config(
     files: ['shared/src/**/*.ts'],
     languageOptions: { globals: {} },
     rules: sharedImportRule,
+  },
+  {
+    files: ['agent/src/hardware/**/*.ts', 'agent/src/control/**/*.ts', 'agent/src/store/**/*.ts'],
+    rules: agentLayerImportRule,
   },
   {
     files: ['desktop/src/renderer/**/*.{ts,vue}'],

@@ -39,22 +39,11 @@ import { alertIds, clearAlert, raiseAlert } from './control/alerts.js';
 import { DEFAULT_PENDING_LIMIT, PendingWrites } from './store/pending-writes.js';
 import { StorageHealth, type StorageFault } from './store/storage-health.js';
 import type { AgentStore } from './store/index.js';
-import type { Clock, DigitalInputs, RelayBoard, SensorBus, SensorReading } from './hardware/types.js';
+import type { Hardware, SensorReading } from './hardware/types.js';
 import type { AgentBus } from './bus.js';
 import { systemBootClock, type AliveMarks, type BootClock } from './alive-mark.js';
 import type { AgentFacade, CommandAnswer, EventQuery } from './api/server.js';
 import type { OutboxSource } from './sync/link-server.js';
-
-/** The hardware the agent drives: the Pi's, or the simulator's. */
-export interface Hardware {
-  kind: 'sim' | 'pi';
-  relays: RelayBoard;
-  inputs: DigitalInputs;
-  sensors: SensorBus;
-  clock: Clock;
-  /** Simulator only: fault injection. */
-  simulator?: AgentFacade['simulator'];
-}
 
 export interface AgentOptions {
   /** A reading older than this (monotonic ms) is stale: a fault, never a temperature. */

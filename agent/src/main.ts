@@ -6,7 +6,8 @@ import { TlsSetupError, createLogger, exitOnConfigError, isLoopbackHost, loadPar
 import { AgentEnv } from './config.js';
 import { ZonesFile } from './zones.js';
 import { AgentStore } from './store/index.js';
-import { Agent, type Hardware } from './agent.js';
+import { Agent } from './agent.js';
+import type { Hardware } from './hardware/types.js';
 import { AliveMarkFile } from './alive-mark.js';
 import { AgentBus } from './bus.js';
 import { createApiServer } from './api/server.js';

@@ -14,6 +14,7 @@ import {
   type ZoneState,
 } from '@boiler/shared';
 import { HttpError, MAX_QUERY_TIME, RateLimiter, historyParams, intParam, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, type Logger } from '@boiler/service';
+import type { SimulatorControls } from '../hardware/types.js';
 
 /** How the agent answered a command, in HTTP terms. */
 export type CommandAnswer =
@@ -55,18 +56,6 @@ export interface AgentFacade {
   now(): number;
   /** Present only on the simulator: fault injection for development and tests. */
   simulator?: SimulatorControls | undefined;
-}
-
-/** The simulator's dev controls behind `/api/sim/*`. */
-export interface SimulatorControls {
-  inject(spec: unknown): { ok: true } | { ok: false; message: string };
-  clear(): void;
-  /** The faults injected now. */
-  faults(): unknown[];
-  /** The simulated house's true state: what the rooms really are, not what the sensors report. */
-  house(): unknown;
-  /** Steps the simulated wall clock alone (`{step_s}`), as an NTP correction would. */
-  stepClock(spec: unknown): { ok: true; wall: number } | { ok: false; message: string };
 }
 
 export interface ApiOptions {

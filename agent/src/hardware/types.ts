@@ -54,3 +54,26 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
 };
+
+/** The hardware the agent drives: the Pi's, or the simulator's. */
+export interface Hardware {
+  kind: 'sim' | 'pi';
+  relays: RelayBoard;
+  inputs: DigitalInputs;
+  sensors: SensorBus;
+  clock: Clock;
+  /** Simulator only: fault injection. */
+  simulator?: SimulatorControls | undefined;
+}
+
+/** The simulator's dev controls behind `/api/sim/*`. */
+export interface SimulatorControls {
+  inject(spec: unknown): { ok: true } | { ok: false; message: string };
+  clear(): void;
+  /** The faults injected now. */
+  faults(): unknown[];
+  /** The simulated house's true state: what the rooms really are, not what the sensors report. */
+  house(): unknown;
+  /** Steps the simulated wall clock alone (`{step_s}`), as an NTP correction would. */
+  stepClock(spec: unknown): { ok: true; wall: number } | { ok: false; message: string };
+}

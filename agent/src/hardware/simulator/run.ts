@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeIssues } from '@boiler/shared';
 import type { Logger } from '@boiler/service';
-import type { Hardware } from '../../agent.js';
+import type { Hardware } from '../types.js';
 import type { ZonesFile } from '../../zones.js';
 import { SimDriver } from './driver.js';
 import { SimFault } from './faults.js';
