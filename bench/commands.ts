@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import { startAgent, type AgentUnderTest } from '../test/support/agent-process.js';
 import { startRelay, type RelayUnderTest } from '../test/support/relay-process.js';
 import { LiveClient, postRelayCommand } from '../test/support/live-client.js';
+import { COMMAND_STAGE_MSG, monotonicMicros, type CommandStage } from '@boiler/service';
 import { quantile, type BenchRow } from './table.js';
 
 const root = join(import.meta.dirname, '..');
@@ -81,60 +82,23 @@ async function mqttRoundTrip(n: number): Promise<number[] | null> {
   }
 }
 
-/**
- * Command round trip: POST on the relay -> `succeeded` on the live ws (durable at both ends:
- * the relay's queue and the agent's log use synchronous FULL), beside a raw two-hop ws echo and
- * an MQTT QoS 1 request/response measured in the same run.
- */
-export async function benchCommands(n = 200): Promise<BenchRow[]> {
+/** A system under test: an agent on the simulator, a relay linked to it, and a UI on the relay's live socket. */
+interface CommandRig {
+  agent: AgentUnderTest;
+  relay: RelayUnderTest;
+  live: LiveClient;
+}
+
+async function withRig<T>(logLevel: string, fn: (rig: CommandRig) => Promise<T>): Promise<T> {
   let agent: AgentUnderTest | undefined;
   let relay: RelayUnderTest | undefined;
   let live: LiveClient | undefined;
   try {
-    agent = await startAgent({ env: { SIM_SPEED: '1', API_RATE_LIMIT: '100000' } });
-    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LOG_LEVEL: 'info', API_RATE_LIMIT: '100000' } });
+    agent = await startAgent({ env: { SIM_SPEED: '1', API_RATE_LIMIT: '100000', LOG_LEVEL: logLevel } });
+    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LOG_LEVEL: logLevel, API_RATE_LIMIT: '100000' } });
     await relay.proc.waitForLog((l) => l.msg === 'agent link open');
     live = await LiveClient.open(relay.url);
-    const times: number[] = [];
-    for (let i = 0; i < n + 20; i++) {
-      const id = randomUUID();
-      const t0 = performance.now();
-      const done = live.waitFor((m) => m.type === 'command' && m.command.id === id && (m.command.state === 'succeeded' || m.command.state === 'failed'));
-      const posted = await postRelayCommand(relay.url, { id, body: { type: 'setpoint', zone: `Z${(i % 13) + 1}`, setpoint_c: 16 + (i % 8), override: 'permanent' } });
-      if (posted.status !== 202) throw new Error(`POST answered ${posted.status}: ${JSON.stringify(posted.body)}`);
-      await done;
-      if (i >= 20) times.push(performance.now() - t0);
-      live.messages.length = 0;
-    }
-    const echo = await rawTwoHopEcho(n);
-    const mq = await mqttRoundTrip(n);
-    const echoP50 = quantile(echo, 0.5);
-    const rows: BenchRow[] = [
-      {
-        suite: 'commands',
-        name: 'round trip p50 (POST -> succeeded on live ws)',
-        value: quantile(times, 0.5),
-        unit: 'ms',
-        floor: { name: 'raw 2-hop ws echo p50', value: echoP50 },
-        target: { text: 'p50 ≤ 3x the raw echo', met: quantile(times, 0.5) <= 3 * echoP50 },
-      },
-      { suite: 'commands', name: 'round trip p95', value: quantile(times, 0.95), unit: 'ms' },
-      {
-        suite: 'commands',
-        name: 'round trip p99',
-        value: quantile(times, 0.99),
-        unit: 'ms',
-        floor: { name: 'raw 2-hop ws echo p99', value: quantile(echo, 0.99) },
-        target: { text: 'p99 < 10 ms', met: quantile(times, 0.99) < 10 },
-      },
-    ];
-    if (mq !== null) {
-      rows.push({ suite: 'commands', name: 'MQTT QoS 1 request/response p50 (Mosquitto)', value: quantile(mq, 0.5), unit: 'ms' });
-      rows.push({ suite: 'commands', name: 'MQTT QoS 1 request/response p99 (Mosquitto)', value: quantile(mq, 0.99), unit: 'ms' });
-    } else {
-      rows.push({ suite: 'commands', name: 'MQTT QoS 1 request/response: no Mosquitto on 127.0.0.1:1883', value: Number.NaN, unit: '' });
-    }
-    return rows;
+    return await fn({ agent, relay, live });
   } finally {
     live?.close();
     await relay?.stop();
@@ -142,4 +106,124 @@ export async function benchCommands(n = 200): Promise<BenchRow[]> {
     relay?.cleanup();
     agent?.cleanup();
   }
+}
+
+/** One command's round trip as the UI sees it, in the bench's monotonic µs: POSTed, and its final state on the live socket. */
+interface RoundTrip {
+  id: string;
+  postedUs: number;
+  liveUs: number;
+}
+
+/** POSTs `n` setpoint commands one after another (after `warmUp` unmeasured ones), each awaited to `succeeded` on the live socket. */
+async function roundTrips({ relay, live }: CommandRig, n: number, warmUp: number): Promise<RoundTrip[]> {
+  const trips: RoundTrip[] = [];
+  for (let i = 0; i < n + warmUp; i++) {
+    const id = randomUUID();
+    let liveUs = 0;
+    const done = live
+      .waitFor((m) => m.type === 'command' && m.command.id === id && (m.command.state === 'succeeded' || m.command.state === 'failed'))
+      .then(() => {
+        liveUs = monotonicMicros();
+      });
+    const postedUs = monotonicMicros();
+    const posted = await postRelayCommand(relay.url, { id, body: { type: 'setpoint', zone: `Z${(i % 13) + 1}`, setpoint_c: 16 + (i % 8), override: 'permanent' } });
+    if (posted.status !== 202) throw new Error(`POST answered ${posted.status}: ${JSON.stringify(posted.body)}`);
+    await done;
+    if (i >= warmUp) trips.push({ id, postedUs, liveUs });
+    live.messages.length = 0;
+  }
+  return trips;
+}
+
+/** The legs of a command's life, each from one stamp to the next; `posted` and `live` are the bench's, the rest the relay's and the agent's. */
+const LEGS: readonly { name: string; from: CommandStage | 'posted'; to: CommandStage | 'live' }[] = [
+  { name: 'POST -> accepted by the queue (HTTP, body, parse)', from: 'posted', to: 'accepted' },
+  { name: 'accepted -> stored (relay commit)', from: 'accepted', to: 'stored' },
+  { name: 'stored -> sent (marked sent, handed to the link)', from: 'stored', to: 'sent' },
+  { name: 'sent -> received by the agent', from: 'sent', to: 'received' },
+  { name: 'received -> committed (decode, execute, agent commit)', from: 'received', to: 'committed' },
+  { name: 'committed -> answer sent (state frames first)', from: 'committed', to: 'answered' },
+  { name: 'answer sent -> received by the relay', from: 'answered', to: 'answer_received' },
+  { name: 'answer received -> stored (relay commit)', from: 'answer_received', to: 'answer_stored' },
+  { name: 'stored -> live ws frame sent', from: 'answer_stored', to: 'live_sent' },
+  { name: 'live frame sent -> seen by the UI', from: 'live_sent', to: 'live' },
+];
+
+/**
+ * Where a command's round trip goes: the same round trips with both processes at LOG_LEVEL=trace,
+ * so each writes a line with a monotonic stamp (one clock for every process on the host) as a
+ * command reaches each stage. Its own run, so the stamping does not touch the figures above.
+ */
+async function breakdown(n: number): Promise<BenchRow[]> {
+  return withRig('trace', async (rig) => {
+    const trips = await roundTrips(rig, n, 20);
+    const last = trips[trips.length - 1];
+    if (last === undefined) return [];
+    // The lines are written asynchronously: wait for the last command's last ones.
+    await rig.relay.proc.waitForLog((l) => l.msg === COMMAND_STAGE_MSG && l.id === last.id && l.stage === 'live_sent');
+    await rig.agent.proc.waitForLog((l) => l.msg === COMMAND_STAGE_MSG && l.id === last.id && l.stage === 'answered');
+    const stamps = new Map<string, Map<string, number>>();
+    for (const line of [...rig.relay.proc.lines, ...rig.agent.proc.lines]) {
+      if (line.msg !== COMMAND_STAGE_MSG || typeof line.id !== 'string' || typeof line.stage !== 'string' || typeof line.at_us !== 'number') continue;
+      let byStage = stamps.get(line.id);
+      if (byStage === undefined) stamps.set(line.id, (byStage = new Map()));
+      // The first time a command reached a stage (a retry would reach some twice).
+      if (!byStage.has(line.stage)) byStage.set(line.stage, line.at_us);
+    }
+    const title = `command round trip breakdown (a traced run of ${trips.length}: both processes at LOG_LEVEL=trace; stamps on the host's monotonic clock)`;
+    const rows: BenchRow[] = [];
+    for (const leg of LEGS) {
+      const spans: number[] = [];
+      for (const t of trips) {
+        const at = (stage: string) => (stage === 'posted' ? t.postedUs : stage === 'live' ? t.liveUs : stamps.get(t.id)?.get(stage));
+        const from = at(leg.from);
+        const to = at(leg.to);
+        if (from !== undefined && to !== undefined) spans.push((to - from) / 1000);
+      }
+      rows.push({ suite: 'commands', name: leg.name, value: quantile(spans, 0.5), p99: quantile(spans, 0.99), unit: 'ms', detail: title });
+    }
+    const totals = trips.map((t) => (t.liveUs - t.postedUs) / 1000);
+    rows.push({ suite: 'commands', name: 'total (this traced run)', value: quantile(totals, 0.5), p99: quantile(totals, 0.99), unit: 'ms', detail: title });
+    return rows;
+  });
+}
+
+/**
+ * Command round trip: POST on the relay -> `succeeded` on the live ws (durable at both ends:
+ * the relay's queue and the agent's log use synchronous FULL), beside a raw two-hop ws echo and
+ * an MQTT QoS 1 request/response measured in the same run; then the breakdown of where it goes.
+ */
+export async function benchCommands(n = 200): Promise<BenchRow[]> {
+  const times = await withRig('info', async (rig) => (await roundTrips(rig, n, 20)).map((t) => (t.liveUs - t.postedUs) / 1000));
+  const echo = await rawTwoHopEcho(n);
+  const mq = await mqttRoundTrip(n);
+  const echoP50 = quantile(echo, 0.5);
+  const rows: BenchRow[] = [
+    {
+      suite: 'commands',
+      name: 'round trip p50 (POST -> succeeded on live ws)',
+      value: quantile(times, 0.5),
+      unit: 'ms',
+      floor: { name: 'raw 2-hop ws echo p50', value: echoP50 },
+      target: { text: 'p50 ≤ 3x the raw echo', met: quantile(times, 0.5) <= 3 * echoP50 },
+    },
+    { suite: 'commands', name: 'round trip p95', value: quantile(times, 0.95), unit: 'ms' },
+    {
+      suite: 'commands',
+      name: 'round trip p99',
+      value: quantile(times, 0.99),
+      unit: 'ms',
+      floor: { name: 'raw 2-hop ws echo p99', value: quantile(echo, 0.99) },
+      target: { text: 'p99 < 10 ms', met: quantile(times, 0.99) < 10 },
+    },
+  ];
+  if (mq !== null) {
+    rows.push({ suite: 'commands', name: 'MQTT QoS 1 request/response p50 (Mosquitto)', value: quantile(mq, 0.5), unit: 'ms' });
+    rows.push({ suite: 'commands', name: 'MQTT QoS 1 request/response p99 (Mosquitto)', value: quantile(mq, 0.99), unit: 'ms' });
+  } else {
+    rows.push({ suite: 'commands', name: 'MQTT QoS 1 request/response: no Mosquitto on 127.0.0.1:1883', value: Number.NaN, unit: '' });
+  }
+  rows.push(...(await breakdown(Math.min(n, 100))));
+  return rows;
 }

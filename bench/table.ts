@@ -10,10 +10,15 @@ export interface BenchRow {
   floor?: { name: string; value: number };
   /** The target from DESIGN.md, in words, and whether this run met it. */
   target?: { text: string; met: boolean };
+  /** A detail row: printed under the table in a block of this title (e.g. a round trip's breakdown), not in it. */
+  detail?: string;
+  /** For a detail row: the p99 beside `value`, which is then the p50. */
+  p99?: number;
 }
 
-/** Formats rows as an aligned text table. */
-export function formatTable(rows: readonly BenchRow[]): string {
+/** Formats rows as an aligned text table, then each block of detail rows under it. */
+export function formatTable(all: readonly BenchRow[]): string {
+  const rows = all.filter((r) => r.detail === undefined);
   const header = ['suite', 'measure', 'value', 'floor', 'ratio', 'target', 'met'];
   const lines = rows.map((r) => [
     r.suite,
@@ -24,6 +29,17 @@ export function formatTable(rows: readonly BenchRow[]): string {
     r.target?.text ?? '',
     r.target ? (r.target.met ? 'yes' : 'NO') : '',
   ]);
+  const blocks = [...new Set(all.flatMap((r) => (r.detail === undefined ? [] : [r.detail])))].map((title) => {
+    const details = all.filter((r) => r.detail === title);
+    return `\n${title}\n${aligned(
+      ['stage', 'p50', 'p99'],
+      details.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, r.p99 === undefined ? '' : `${fmt(r.p99)} ${r.unit}`]),
+    )}`;
+  });
+  return [aligned(header, lines), ...blocks].join('\n');
+}
+
+function aligned(header: string[], lines: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const row = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [row(header), row(widths.map((w) => '-'.repeat(w))), ...lines.map(row)].join('\n');

@@ -1,8 +1,8 @@
 import type { CommandStatus, EventEntry, LiveServerMessage, SystemState, ZoneState } from '@boiler/shared';
-import type { EventQuery, Logger } from '@boiler/service';
+import { traceCommand, type EventQuery, type Logger } from '@boiler/service';
 import { LagWindow, type Replica } from './replica/index.js';
 import type { AgentLink } from './link/agent-link.js';
-import type { CommandQueue, QueuedCommand } from './queue/index.js';
+import { isFinal, type CommandQueue, type QueuedCommand } from './queue/index.js';
 import type { RelayCache } from './cache/index.js';
 import { RelayMetrics } from './api/metrics.js';
 import type { LiveHub } from './api/live.js';
@@ -87,7 +87,10 @@ export class Relay {
     );
     this.unsubscribe.push(
       this.queue.listen({
-        changed: (command) => this.live?.broadcast({ type: 'command', command: commandStatus(command) }),
+        changed: (command) => {
+          this.live?.broadcast({ type: 'command', command: commandStatus(command) });
+          if (isFinal(command.state)) traceCommand(this.log, command.id, 'live_sent');
+        },
         finished: (command, latencyMs) => this.metrics.commandFinished(command.state, latencyMs),
       }),
     );

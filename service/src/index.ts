@@ -7,3 +7,4 @@ export * from './http.js';
 export * from './sqlite.js';
 export * from './loopback.js';
 export * from './tls/index.js';
+export * from './command-trace.js';

@@ -19,7 +19,7 @@ import {
   type SystemState,
   type ZoneState,
 } from '@boiler/shared';
-import { frameBytes, linkProof, newNonce, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
+import { commandTraceOn, frameBytes, linkProof, monotonicMicros, newNonce, traceCommand, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
 import type { AgentBus } from '../bus.js';
 import type { CommandAnswer } from '../api/server.js';
 
@@ -205,6 +205,9 @@ class RelaySession {
   private badFrameTimes: number[] = [];
   private streaming = Promise.resolve();
   private lastHeard = performance.now();
+  /** While command stages are traced: when the frame being handled arrived, and when this session last heard of new events (monotonic µs). */
+  private frameArrivedUs: number | undefined;
+  private eventsAppendedUs = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -253,6 +256,7 @@ class RelaySession {
 
   eventsAppended(urgent: boolean): void {
     if (this.state !== 'open') return;
+    if (this.frameArrivedUs !== undefined) this.eventsAppendedUs = monotonicMicros();
     this.pendingEvents = true;
     if (urgent) this.flush();
   }
@@ -331,6 +335,7 @@ class RelaySession {
 
   private received(data: RawData, isBinary: boolean): void {
     this.lastHeard = performance.now();
+    this.frameArrivedUs = commandTraceOn(this.log) ? monotonicMicros() : undefined;
     this.stats.framesReceived++;
     const frame = isBinary ? frameBytes(data) : data.toString();
     if (this.state !== 'open' && (typeof frame === 'string' ? frame.length : frame.byteLength) > MAX_HANDSHAKE_FRAME_BYTES) {
@@ -410,8 +415,14 @@ class RelaySession {
         this.stats.relayAckedSeq = Math.max(this.stats.relayAckedSeq, m.payload.last_seq);
         return;
       case 'command_request': {
+        const id = m.payload.command.id;
+        traceCommand(this.log, id, 'received', this.frameArrivedUs);
+        const startedUs = this.frameArrivedUs === undefined ? 0 : monotonicMicros();
         const result = this.runCommand(m.payload.command);
+        // Committed: when the command's events reached the link, right after its transaction (a refusal writes nothing: now).
+        if (this.frameArrivedUs !== undefined) traceCommand(this.log, id, 'committed', this.eventsAppendedUs >= startedUs ? this.eventsAppendedUs : undefined);
         this.send('command_response', { result }, m.id === undefined ? {} : { id: m.id });
+        traceCommand(this.log, id, 'answered');
         return;
       }
       case 'heartbeat':

@@ -14,7 +14,7 @@ import {
   type SystemState,
   type ZoneState,
 } from '@boiler/shared';
-import { frameBytes, linkProof, newNonce, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
+import { commandTraceOn, frameBytes, linkProof, monotonicMicros, newNonce, traceCommand, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
 
 /** Where the link writes what the agent sends: the replica, applied in transactions. */
 export interface ReplicaSink {
@@ -156,6 +156,8 @@ export class AgentLink {
   private syncing: { target: number } | null = null;
   private readonly options: LinkClientOptions;
   private readonly listeners = new Set<LinkListener>();
+  /** When the frame being handled arrived (monotonic µs), kept only while command stages are traced. */
+  private frameArrivedUs: number | undefined;
 
   constructor(
     private readonly replica: ReplicaSink,
@@ -306,6 +308,7 @@ export class AgentLink {
 
   private received(data: RawData, isBinary: boolean): void {
     if (this.state === 'closed') return;
+    this.frameArrivedUs = commandTraceOn(this.log) ? monotonicMicros() : undefined;
     this.heard();
     const frame = isBinary ? frameBytes(data) : data.toString();
     if (this.state !== 'open' && (typeof frame === 'string' ? frame.length : frame.byteLength) > MAX_HANDSHAKE_FRAME_BYTES) {
@@ -435,6 +438,7 @@ export class AgentLink {
         return;
       }
       case 'command_response':
+        traceCommand(this.log, m.payload.result.id, 'answer_received', this.frameArrivedUs);
         for (const l of this.listeners) l.commandResult?.(m.payload.result);
         return;
       case 'range_request':

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_COMMAND_TTL_MS, canonicalJson, parseUnknown, type CommandError, type CommandResult } from '@boiler/shared';
-import type { Logger } from '@boiler/service';
+import { traceCommand, type Logger } from '@boiler/service';
 import { CommandConflictError, CommandNotFoundError, CommandStateError } from './errors.js';
 import {
   ClientIdentity,
@@ -145,6 +145,7 @@ export class CommandQueue {
     const request = parseUnknown(CommandRequest, input, 'command request');
     const who = parseUnknown(ClientIdentity, client, 'client identity');
     const id = request.id ?? randomUUID();
+    traceCommand(this.log, id, 'accepted');
     const existing = this.store.get(id);
     if (existing !== null) {
       if (canonicalJson(existing.body) !== canonicalJson(request.body)) throw new CommandConflictError(id);
@@ -176,6 +177,7 @@ export class CommandQueue {
       action: 'accepted',
       detail: `${request.body.type}, expires ${new Date(command.expires_at).toISOString()}`,
     });
+    traceCommand(this.log, id, 'stored');
     this.log.debug({ id, type: request.body.type, client: who }, 'command accepted');
     this.emit(stored, 'accepted', 'queued');
     this.pump();
@@ -315,6 +317,7 @@ export class CommandQueue {
       ok = false;
     }
     if (ok) {
+      traceCommand(this.log, sent.id, 'sent');
       this.log.debug({ id: sent.id, attempt }, 'command sent');
       return true;
     }
@@ -444,6 +447,7 @@ export class CommandQueue {
     const now = this.clock.now();
     const next: QueuedCommand = { ...command, ...change, updated_at: now };
     this.store.update(next, { ts: now, command_id: next.id, client, action, detail });
+    if (isFinal(next.state)) traceCommand(this.log, next.id, 'answer_stored');
     this.emit(next, action, command.state);
     return next;
   }
