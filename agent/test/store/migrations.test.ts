@@ -14,60 +14,27 @@ import {
   type Migration,
 } from '../../src/store/index.js';
 import { useTempFiles } from './temp-store.js';
+import { countingMigrations, expectEntryPerMigration, expectSchemaAt as expectSchema, halfDoneMigration, migratedTo as migrated, schemaTables as tables, type SchemaAdds } from '../../../service/test/support/schema.js';
 
 const files = useTempFiles();
 
 /** What each migration adds; a migration without an entry here fails the completeness test. */
-const ADDS: Record<number, { tables: string[]; indexes: string[] }> = {
+const ADDS: SchemaAdds = {
   1: { tables: ['meta', 'events'], indexes: ['events_ts', 'events_zone_seq', 'events_event_seq', 'events_zone_event_seq'] },
   2: { tables: ['samples', 'samples_15m', 'samples_1h', 'samples_1d'], indexes: [] },
   3: { tables: ['runtime', 'schedules', 'presets'], indexes: [] },
   4: { tables: ['commands', 'audit'], indexes: ['commands_finished_at', 'audit_ts', 'audit_command_id'] },
 };
 
-function tables(db: Database.Database): Map<string, { strict: boolean }> {
-  const rows = db.pragma('table_list') as { schema: string; name: string; type: string; strict: number }[];
-  return new Map(
-    rows.filter((r) => r.schema === 'main' && r.type === 'table' && !r.name.startsWith('sqlite_')).map((r) => [r.name, { strict: r.strict === 1 }]),
-  );
-}
-
-function indexes(db: Database.Database): Set<string> {
-  const rows = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[];
-  return new Set(rows.map((r) => r.name));
-}
-
 /** A fresh file migrated to `version` (the first `version` migrations). */
-function migratedTo(version: number): Database.Database {
-  const db = files.raw();
-  const result = migrate(db, MIGRATIONS.slice(0, version));
-  expect(result).toEqual({ from: 0, to: version });
-  return db;
-}
+const migratedTo = (version: number): Database.Database => migrated(files.raw(), migrate, MIGRATIONS, version);
 
-/** Checks that exactly the tables and indexes of migrations 1..version exist, all STRICT. */
-function expectSchemaAt(db: Database.Database, version: number): void {
-  expect(schemaVersion(db)).toBe(version);
-  const t = tables(db);
-  const i = indexes(db);
-  for (const [v, adds] of Object.entries(ADDS)) {
-    const present = Number(v) <= version;
-    for (const name of adds.tables) {
-      expect(t.has(name), `table ${name} after migration ${version}`).toBe(present);
-      if (present) expect(t.get(name)?.strict, `table ${name} is STRICT`).toBe(true);
-    }
-    for (const name of adds.indexes) expect(i.has(name), `index ${name} after migration ${version}`).toBe(present);
-  }
-  const expectedTables = Object.entries(ADDS)
-    .filter(([v]) => Number(v) <= version)
-    .flatMap(([, a]) => a.tables);
-  expect([...t.keys()].sort()).toEqual([...expectedTables].sort());
-}
+/** Exactly the tables and indexes of migrations 1..version exist, all STRICT. */
+const expectSchemaAt = (db: Database.Database, version: number): void => expectSchema(db, ADDS, schemaVersion, version);
 
 describe('migrations', () => {
   it('has a test entry for every migration', () => {
-    expect(Object.keys(ADDS).map(Number)).toEqual(MIGRATIONS.map((_, i) => i + 1));
-    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+    expectEntryPerMigration(ADDS, MIGRATIONS, SCHEMA_VERSION);
   });
 
   it('1 (event log): meta with a zero high-water mark, events, and its indexes', () => {
@@ -132,14 +99,7 @@ describe('migrations', () => {
   });
 
   it('does not re-run migrations when a file is opened again', () => {
-    const runs = MIGRATIONS.map(() => 0);
-    const counted: Migration[] = MIGRATIONS.map((m, i) => ({
-      name: m.name,
-      up(db) {
-        runs[i] = (runs[i] ?? 0) + 1;
-        m.up(db);
-      },
-    }));
+    const { migrations: counted, runs } = countingMigrations(MIGRATIONS);
     openDatabase(files.path(), { migrations: counted }).close();
     const db = openDatabase(files.path(), { migrations: counted });
     expect(migrate(db, counted)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
@@ -164,13 +124,7 @@ describe('migrations', () => {
   });
 
   it('rolls a failing migration back whole and stops at the version before it', () => {
-    const failing: Migration = {
-      name: 'half done',
-      up(db) {
-        db.exec('CREATE TABLE half (x INTEGER) STRICT');
-        throw new Error('disk on fire');
-      },
-    };
+    const failing: Migration = halfDoneMigration('half');
     const db = files.raw();
     expect(() => migrate(db, [...MIGRATIONS.slice(0, 1), failing])).toThrow(MigrationError);
     expect(schemaVersion(db)).toBe(1);

@@ -1,9 +1,6 @@
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
+import type Database from 'better-sqlite3';
 import { AgentStore } from '../../src/store/index.js';
+import { useTempDir } from '../../../service/test/support/temp-files.js';
 
 /** A fresh temp directory per test, with the stores and raw connections opened in it closed and removed after. */
 export interface TempFiles {
@@ -16,32 +13,10 @@ export interface TempFiles {
 }
 
 export function useTempFiles(): TempFiles {
-  let dir: string | undefined;
-  const closers: (() => void)[] = [];
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'agent-store-'));
-  });
-  afterEach(() => {
-    for (const close of closers.splice(0).reverse()) close();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
-  const path = (name = 'agent.db'): string => {
-    if (dir === undefined) throw new Error('useTempFiles: no test is running');
-    return join(dir, name);
-  };
+  const dir = useTempDir('agent-store-', 'agent.db');
   return {
-    path,
-    openStore(name) {
-      const store = AgentStore.open(path(name));
-      closers.push(() => store.close());
-      return store;
-    },
-    raw(name) {
-      const db = new Database(path(name));
-      db.pragma('busy_timeout = 5000');
-      closers.push(() => db.close());
-      return db;
-    },
+    path: dir.path,
+    raw: dir.raw,
+    openStore: (name) => dir.track(AgentStore.open(dir.path(name))),
   };
 }

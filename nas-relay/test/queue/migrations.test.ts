@@ -13,42 +13,22 @@ import {
 import { migrateReplica, replicaSchemaVersion } from '../../src/replica/index.js';
 import { T0, uuid } from './harness.js';
 import { useTempQueueFiles } from './temp-queue.js';
+import { expectEntryPerMigration, expectSchemaAt as expectSchema, halfDoneMigration, migratedTo as migrated, schemaTables as tables, type SchemaAdds } from '../../../service/test/support/schema.js';
 
 const files = useTempQueueFiles();
 
 /** What each migration adds; a migration without an entry here fails the completeness test. */
-const ADDS: Record<number, { tables: string[]; indexes: string[] }> = {
+const ADDS: SchemaAdds = {
   1: {
     tables: ['queue_schema', 'queue_commands', 'queue_audit'],
     indexes: ['queue_commands_state_arrival', 'queue_audit_command', 'queue_audit_ts'],
   },
 };
 
-function tables(db: Database.Database): Map<string, { strict: boolean }> {
-  const rows = db.pragma('table_list') as { schema: string; name: string; type: string; strict: number }[];
-  return new Map(
-    rows.filter((r) => r.schema === 'main' && r.type === 'table' && !r.name.startsWith('sqlite_')).map((r) => [r.name, { strict: r.strict === 1 }]),
-  );
-}
-
-function indexes(db: Database.Database): Set<string> {
-  const rows = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[];
-  return new Set(rows.map((r) => r.name));
-}
-
-function migratedTo(version: number): Database.Database {
-  const db = files.raw();
-  expect(migrateQueue(db, QUEUE_MIGRATIONS.slice(0, version))).toEqual({ from: 0, to: version });
-  return db;
-}
+const migratedTo = (version: number): Database.Database => migrated(files.raw(), migrateQueue, QUEUE_MIGRATIONS, version);
 
 function expectSchemaAt(db: Database.Database, version: number): void {
-  expect(queueSchemaVersion(db)).toBe(version);
-  const want = Object.entries(ADDS).filter(([v]) => Number(v) <= version);
-  const t = tables(db);
-  expect([...t.keys()].sort()).toEqual(want.flatMap(([, a]) => a.tables).sort());
-  expect([...indexes(db)].sort()).toEqual(want.flatMap(([, a]) => a.indexes).sort());
-  for (const [name, { strict }] of t) expect(strict, `table ${name} is STRICT`).toBe(true);
+  expectSchema(db, ADDS, queueSchemaVersion, version);
   // The replica owns user_version; the queue never touches it.
   expect(replicaSchemaVersion(db)).toBe(0);
 }
@@ -81,8 +61,7 @@ function insertRow(db: Database.Database, change: Partial<Record<keyof typeof RO
 
 describe('command queue migrations', () => {
   it('has a test entry for every migration', () => {
-    expect(Object.keys(ADDS).map(Number)).toEqual(QUEUE_MIGRATIONS.map((_, i) => i + 1));
-    expect(QUEUE_SCHEMA_VERSION).toBe(QUEUE_MIGRATIONS.length);
+    expectEntryPerMigration(ADDS, QUEUE_MIGRATIONS, QUEUE_SCHEMA_VERSION);
   });
 
   it('0: a file without the queue’s tables is at version 0', () => {
@@ -126,13 +105,7 @@ describe('command queue migrations', () => {
 
   it('a migration that throws is rolled back whole and leaves the version where it was', () => {
     const db = migratedTo(QUEUE_SCHEMA_VERSION);
-    const broken: QueueMigration = {
-      name: 'half done',
-      up: (d) => {
-        d.exec('CREATE TABLE queue_extra (a INTEGER) STRICT');
-        throw new Error('disk said no');
-      },
-    };
+    const broken: QueueMigration = halfDoneMigration('queue_extra', 'disk said no');
     const run = (): unknown => migrateQueue(db, [...QUEUE_MIGRATIONS, broken]);
     expect(run).toThrow(QueueMigrationError);
     expect(run).toThrow(`command queue migration ${QUEUE_SCHEMA_VERSION + 1} (half done) failed, schema left at version ${QUEUE_SCHEMA_VERSION}`);

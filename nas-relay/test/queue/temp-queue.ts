@@ -1,9 +1,6 @@
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
+import type Database from 'better-sqlite3';
 import { SqliteCommandQueueStore } from '../../src/queue/index.js';
+import { useTempDir } from '../../../service/test/support/temp-files.js';
 
 /** A fresh temp directory per test; stores and raw connections opened in it are closed after. */
 export interface TempQueueFiles {
@@ -18,35 +15,11 @@ export interface TempQueueFiles {
 }
 
 export function useTempQueueFiles(): TempQueueFiles {
-  let dir: string | undefined;
-  const closers: (() => void)[] = [];
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'relay-queue-'));
-  });
-  afterEach(() => {
-    for (const close of closers.splice(0).reverse()) close();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
-  const path = (name = 'relay.db'): string => {
-    if (dir === undefined) throw new Error('useTempQueueFiles: no test is running');
-    return join(dir, name);
-  };
+  const dir = useTempDir('relay-queue-', 'relay.db');
   return {
-    path,
-    openStore(name) {
-      const store = SqliteCommandQueueStore.open(path(name));
-      closers.push(() => store.close());
-      return store;
-    },
-    raw(name) {
-      const db = new Database(path(name));
-      db.pragma('busy_timeout = 5000');
-      closers.push(() => db.close());
-      return db;
-    },
-    onCleanup(close) {
-      closers.push(close);
-    },
+    path: dir.path,
+    raw: dir.raw,
+    onCleanup: dir.onCleanup,
+    openStore: (name) => dir.track(SqliteCommandQueueStore.open(dir.path(name))),
   };
 }

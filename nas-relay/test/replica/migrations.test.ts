@@ -14,11 +14,12 @@ import {
   type ReplicaMigration,
 } from '../../src/replica/index.js';
 import { useTempFiles } from './temp-replica.js';
+import { countingMigrations, expectEntryPerMigration, expectSchemaAt as expectSchema, halfDoneMigration, migratedTo as migrated, schemaTables as tables, type SchemaAdds } from '../../../service/test/support/schema.js';
 
 const files = useTempFiles();
 
 /** What each migration adds; a migration without an entry here fails the completeness test. */
-const ADDS: Record<number, { tables: string[]; indexes: string[] }> = {
+const ADDS: SchemaAdds = {
   1: {
     tables: ['meta', 'events', 'samples', 'samples_15m', 'samples_1h', 'samples_1d'],
     indexes: ['events_ts', 'events_zone_seq', 'events_event_seq', 'events_zone_event_seq'],
@@ -30,38 +31,13 @@ const ADDS: Record<number, { tables: string[]; indexes: string[] }> = {
 /** The tables and indexes the agent's store and the replica share, which must be the same SQL. */
 const SHARED = ['events', 'events_ts', 'events_zone_seq', 'events_event_seq', 'events_zone_event_seq', 'samples', 'samples_15m', 'samples_1h', 'samples_1d'];
 
-function tables(db: Database.Database): Map<string, { strict: boolean }> {
-  const rows = db.pragma('table_list') as { schema: string; name: string; type: string; strict: number }[];
-  return new Map(
-    rows.filter((r) => r.schema === 'main' && r.type === 'table' && !r.name.startsWith('sqlite_')).map((r) => [r.name, { strict: r.strict === 1 }]),
-  );
-}
+const migratedTo = (version: number): Database.Database => migrated(files.raw(), migrateReplica, REPLICA_MIGRATIONS, version);
 
-function indexes(db: Database.Database): Set<string> {
-  const rows = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[];
-  return new Set(rows.map((r) => r.name));
-}
-
-function migratedTo(version: number): Database.Database {
-  const db = files.raw();
-  expect(migrateReplica(db, REPLICA_MIGRATIONS.slice(0, version))).toEqual({ from: 0, to: version });
-  return db;
-}
-
-function expectSchemaAt(db: Database.Database, version: number): void {
-  expect(replicaSchemaVersion(db)).toBe(version);
-  const t = tables(db);
-  const i = indexes(db);
-  const want = Object.entries(ADDS).filter(([v]) => Number(v) <= version);
-  expect([...t.keys()].sort()).toEqual(want.flatMap(([, a]) => a.tables).sort());
-  expect([...i].sort()).toEqual(want.flatMap(([, a]) => a.indexes).sort());
-  for (const [name, { strict }] of t) expect(strict, `table ${name} is STRICT`).toBe(true);
-}
+const expectSchemaAt = (db: Database.Database, version: number): void => expectSchema(db, ADDS, replicaSchemaVersion, version);
 
 describe('replica migrations', () => {
   it('has a test entry for every migration', () => {
-    expect(Object.keys(ADDS).map(Number)).toEqual(REPLICA_MIGRATIONS.map((_, i) => i + 1));
-    expect(REPLICA_SCHEMA_VERSION).toBe(REPLICA_MIGRATIONS.length);
+    expectEntryPerMigration(ADDS, REPLICA_MIGRATIONS, REPLICA_SCHEMA_VERSION);
   });
 
   it('1 (event log, samples and rollups): applied seq 0, and the agent store’s own events, samples and rollup tables', () => {
@@ -109,14 +85,7 @@ describe('replica migrations', () => {
   });
 
   it('does not re-run migrations when a file is opened again', () => {
-    const runs = REPLICA_MIGRATIONS.map(() => 0);
-    const counted: ReplicaMigration[] = REPLICA_MIGRATIONS.map((m, i) => ({
-      name: m.name,
-      up(db) {
-        runs[i] = (runs[i] ?? 0) + 1;
-        m.up(db);
-      },
-    }));
+    const { migrations: counted, runs } = countingMigrations(REPLICA_MIGRATIONS);
     openReplicaDatabase(files.path(), counted).close();
     openReplicaDatabase(files.path(), counted).close();
     expect(runs).toEqual(REPLICA_MIGRATIONS.map(() => 1));
@@ -132,13 +101,7 @@ describe('replica migrations', () => {
   });
 
   it('rolls a failing migration back whole and stops at the version before it', () => {
-    const failing: ReplicaMigration = {
-      name: 'half done',
-      up(db) {
-        db.exec('CREATE TABLE half (x INTEGER) STRICT');
-        throw new Error('disk on fire');
-      },
-    };
+    const failing: ReplicaMigration = halfDoneMigration('half');
     const db = files.raw();
     expect(() => migrateReplica(db, [...REPLICA_MIGRATIONS.slice(0, 1), failing])).toThrow(ReplicaMigrationError);
     expect(replicaSchemaVersion(db)).toBe(1);

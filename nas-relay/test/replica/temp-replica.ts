@@ -1,10 +1,7 @@
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
+import type Database from 'better-sqlite3';
 import { Replica, type ReplicaOptions } from '../../src/replica/index.js';
 import { AgentStore, openDatabase } from '../../../agent/src/store/index.js';
+import { useTempDir } from '../../../service/test/support/temp-files.js';
 
 /** A fresh temp directory per test; replicas, agent stores and raw connections opened in it are closed after. */
 export interface TempFiles {
@@ -22,39 +19,15 @@ export interface TempFiles {
 }
 
 export function useTempFiles(): TempFiles {
-  let dir: string | undefined;
-  const closers: (() => void)[] = [];
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'relay-replica-'));
-  });
-  afterEach(() => {
-    for (const close of closers.splice(0).reverse()) close();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
-  const path = (name = 'replica.db'): string => {
-    if (dir === undefined) throw new Error('useTempFiles: no test is running');
-    return join(dir, name);
-  };
+  const dir = useTempDir('relay-replica-', 'replica.db');
   return {
-    path,
-    openReplica(name, options) {
-      const replica = Replica.open(path(name), options);
-      closers.push(() => replica.close());
-      return replica;
-    },
+    path: dir.path,
+    raw: dir.raw,
+    openReplica: (name, options) => dir.track(Replica.open(dir.path(name), options)),
     openAgentStore(name = 'agent.db') {
-      const db = openDatabase(path(name));
+      const db = openDatabase(dir.path(name));
       db.pragma('synchronous = OFF');
-      const store = new AgentStore(db);
-      closers.push(() => store.close());
-      return store;
-    },
-    raw(name) {
-      const db = new Database(path(name));
-      db.pragma('busy_timeout = 5000');
-      closers.push(() => db.close());
-      return db;
+      return dir.track(new AgentStore(db));
     },
   };
 }
