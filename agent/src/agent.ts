@@ -39,7 +39,7 @@ import { alertIds, clearAlert, raiseAlert } from './control/alerts.js';
 import { DEFAULT_PENDING_LIMIT, PendingWrites } from './store/pending-writes.js';
 import { StorageHealth, type StorageFault } from './store/storage-health.js';
 import type { AgentStore } from './store/index.js';
-import type { Hardware, SensorReading } from './hardware/types.js';
+import type { Hardware, IntervalTimer, SensorReading } from './hardware/types.js';
 import type { AgentBus } from './bus.js';
 import { systemBootClock, type AliveMarks, type BootClock } from './alive-mark.js';
 import type { AgentFacade, CommandAnswer, EventQuery } from './api/server.js';
@@ -64,6 +64,14 @@ export interface AgentOptions {
   aliveEveryMs: number;
   /** The machine's boot id and monotonic clock, which measure how long a restart took. */
   bootClock: BootClock;
+  /** The control loop start() runs (a tick at once, then every `everyMs`) and stop() ends; null: the caller ticks. */
+  loop: ControlLoop | null;
+}
+
+/** How often the running agent ticks, and on which timer. */
+export interface ControlLoop {
+  everyMs: number;
+  timer: IntervalTimer;
 }
 
 export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
@@ -76,6 +84,7 @@ export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
   aliveMarks: null,
   aliveEveryMs: 1000,
   bootClock: systemBootClock(),
+  loop: null,
 };
 
 const SAMPLE_EVERY_MS = 60_000;
@@ -102,6 +111,8 @@ export class Agent implements AgentFacade, OutboxSource {
   private latest = new Map<string, { reading: SensorReading; mono: number }>();
   private polling: Promise<void> | null = null;
   private ticking = false;
+  /** The control loop's timer handle while it runs. */
+  private loopHandle: unknown = null;
   private lastReassert = Number.NEGATIVE_INFINITY;
   private lastSampleMinute = -1;
   private lastPersistMono = Number.NEGATIVE_INFINITY;
@@ -196,6 +207,19 @@ export class Agent implements AgentFacade, OutboxSource {
     }
     this.markAlive(now);
     this.refreshViews(now);
+    this.startLoop();
+  }
+
+  /**
+   * Ticks at once and then every loop.everyMs until stop(). The ticks' promises are dropped on
+   * purpose: tick() never rejects (it catches everything and releases the outputs), and one
+   * still running makes the next return at once rather than pile up.
+   */
+  private startLoop(): void {
+    const loop = this.options.loop;
+    if (loop === null || this.loopHandle !== null || this.stopped) return;
+    this.loopHandle = loop.timer.setInterval(() => void this.tick(), loop.everyMs);
+    void this.tick();
   }
 
   /** A fresh state keeping what can be salvaged of an unreadable one, with a state_reset alert and its ALERT event. */
@@ -301,6 +325,8 @@ export class Agent implements AgentFacade, OutboxSource {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.options.loop !== null && this.loopHandle !== null) this.options.loop.timer.clearInterval(this.loopHandle);
+    this.loopHandle = null;
     this.safeOutputs();
     const now = this.instant();
     // The last chance to store what waits: tried whatever the backoff says.

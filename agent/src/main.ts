@@ -7,7 +7,7 @@ import { AgentEnv } from './config.js';
 import { ZonesFile } from './zones.js';
 import { AgentStore } from './store/index.js';
 import { Agent } from './agent.js';
-import type { Hardware } from './hardware/types.js';
+import { nodeIntervalTimer, type Hardware } from './hardware/types.js';
 import { AliveMarkFile } from './alive-mark.js';
 import { AgentBus } from './bus.js';
 import { createApiServer } from './api/server.js';
@@ -59,7 +59,17 @@ const bus = new AgentBus();
 const watchdog = new Watchdog(process.env);
 // The sign of life sits beside the database: a restart reads it to know when the old process died.
 const aliveMarks = new AliveMarkFile(`${env.DB_PATH}.alive`);
-const agent = new Agent(config, store, hardware, bus, log.child({ component: 'control' }), { aliveMarks, sampleRetentionMs: env.SAMPLE_RETENTION_DAYS * 86_400_000 }, () => watchdog.fed());
+// With the simulator running fast, tick often enough that a tick is a few simulated seconds at most.
+const tickMs = hardware.kind === 'sim' ? Math.max(50, Math.min(1000, 5000 / env.SIM_SPEED)) : 1000;
+const agent = new Agent(
+  config,
+  store,
+  hardware,
+  bus,
+  log.child({ component: 'control' }),
+  { aliveMarks, sampleRetentionMs: env.SAMPLE_RETENTION_DAYS * 86_400_000, loop: { everyMs: tickMs, timer: nodeIntervalTimer } },
+  () => watchdog.fed(),
+);
 agent.start();
 
 const server = createApiServer(agent, { apiKey: env.API_KEY, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 }, ...(tls === undefined ? {} : { tls }) }, log.child({ component: 'api' }));
@@ -76,11 +86,6 @@ if (secret !== undefined) {
   log.warn('no SHARED_SECRET: the relay link (/ws) is off; the house is controlled locally only');
 }
 if (env.API_KEY === undefined) log.warn('no API_KEY: the API is read-only');
-
-// With the simulator running fast, tick often enough that a tick is a few simulated seconds at most.
-const tickMs = hardware.kind === 'sim' ? Math.max(50, Math.min(1000, 5000 / env.SIM_SPEED)) : 1000;
-const loop = setInterval(() => void agent.tick(), tickMs);
-void agent.tick();
 
 server.listen(env.WS_PORT, env.WS_HOST, () => {
   const address = server.address();
@@ -101,7 +106,6 @@ function shutdown(code: number): void {
   log.info('stopping: outputs to safe state');
   // Exit within 5 s whatever hangs.
   setTimeout(() => process.exit(code), 4500).unref();
-  clearInterval(loop);
   // The relay gets everything up to this instant before the outputs are released and the link closes.
   link?.flushAll();
   agent.stop();

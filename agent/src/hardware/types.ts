@@ -55,6 +55,17 @@ export const systemClock: Clock = {
   monotonic: () => performance.now(),
 };
 
+/** A repeating timer (the control loop's, the simulator driver's); injected so tests can step it. */
+export interface IntervalTimer {
+  setInterval(tick: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export const nodeIntervalTimer: IntervalTimer = {
+  setInterval: (tick, ms) => setInterval(tick, ms),
+  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+};
+
 /** The hardware the agent drives: the Pi's, or the simulator's. */
 export interface Hardware {
   kind: 'sim' | 'pi';

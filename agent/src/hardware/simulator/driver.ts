@@ -1,13 +1,6 @@
-/** The timer the driver ticks on; injected so tests can step it. */
-export interface IntervalTimer {
-  setInterval(tick: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
+import { nodeIntervalTimer, type IntervalTimer } from '../types.js';
 
-export const nodeIntervalTimer: IntervalTimer = {
-  setInterval: (tick, ms) => setInterval(tick, ms),
-  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
-};
+export { nodeIntervalTimer, type IntervalTimer };
 
 /** Anything that steps simulated time (the house). */
 export interface Advanceable {
