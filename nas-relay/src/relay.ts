@@ -88,8 +88,8 @@ export class Relay {
     this.unsubscribe.push(
       this.queue.listen({
         changed: (command) => {
-          this.live?.broadcast({ type: 'command', command: commandStatus(command) });
           if (isFinal(command.state)) traceCommand(this.log, command.id, 'live_sent');
+          this.live?.broadcast({ type: 'command', command: commandStatus(command) });
         },
         finished: (command, latencyMs) => this.metrics.commandFinished(command.state, latencyMs),
       }),

@@ -421,8 +421,8 @@ class RelaySession {
         const result = this.runCommand(m.payload.command);
         // Committed: when the command's events reached the link, right after its transaction (a refusal writes nothing: now).
         if (this.frameArrivedUs !== undefined) traceCommand(this.log, id, 'committed', this.eventsAppendedUs >= startedUs ? this.eventsAppendedUs : undefined);
-        this.send('command_response', { result }, m.id === undefined ? {} : { id: m.id });
         traceCommand(this.log, id, 'answered');
+        this.send('command_response', { result }, m.id === undefined ? {} : { id: m.id });
         return;
       }
       case 'heartbeat':

@@ -5,7 +5,7 @@ import { CommandState } from '@boiler/shared';
 import { CommandExistsError, CommandNotFoundError, CommandQueueError, CorruptQueueRecordError } from './errors.js';
 import { QUEUE_SCHEMA_VERSION, openQueueDatabase, queueSchemaVersion } from './migrations.js';
 import { AuditEntry, QueuedCommand, zeroCounts, type ListQuery, type QueueCounts } from './record.js';
-import type { CommandQueueStore, NewQueuedCommand } from './store.js';
+import { auditRows, type CommandQueueStore, type NewQueuedCommand } from './store.js';
 
 /** A queue_commands row as SQLite returns it: the JSON columns still text. */
 interface CommandRow {
@@ -121,14 +121,14 @@ export class SqliteCommandQueueStore implements CommandQueueStore {
     this.stmt('INSERT INTO queue_audit (ts, command_id, client, action, detail) VALUES (@ts, @command_id, @client, @action, @detail)').run(a);
   }
 
-  insert(command: NewQueuedCommand, audit: AuditEntry): QueuedCommand {
+  insert(command: NewQueuedCommand, audit: AuditEntry | readonly AuditEntry[]): QueuedCommand {
     return this.db
       .transaction((): QueuedCommand => {
         if (this.stmt('SELECT 1 FROM queue_commands WHERE id = ?').get(command.id) !== undefined) throw new CommandExistsError(command.id);
         const { arrival } = this.stmt('SELECT coalesce(max(arrival), 0) + 1 AS arrival FROM queue_commands').get() as { arrival: number };
         const stored: QueuedCommand = { ...command, arrival };
         this.stmt(`INSERT INTO queue_commands (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`).run(toRow(stored));
-        this.writeAudit(audit);
+        for (const a of auditRows(audit)) this.writeAudit(a);
         return stored;
       })
       .immediate();

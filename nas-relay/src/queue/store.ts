@@ -10,8 +10,11 @@ export type NewQueuedCommand = Omit<QueuedCommand, 'arrival'>;
  * committed (durably, for a store on disk) before the call returns, with its audit row in it.
  */
 export interface CommandQueueStore {
-  /** Stores a new command after every other in arrival order; throws CommandExistsError if the id is taken. */
-  insert(command: NewQueuedCommand, audit: AuditEntry): QueuedCommand;
+  /**
+   * Stores a new command after every other in arrival order, with its audit row (or rows, in
+   * order: an accept and a first send stored together); throws CommandExistsError if the id is taken.
+   */
+  insert(command: NewQueuedCommand, audit: AuditEntry | readonly AuditEntry[]): QueuedCommand;
   /** Replaces a stored command (all but id and arrival) and appends its audit row; throws CommandNotFoundError. */
   update(command: QueuedCommand, audit: AuditEntry): void;
   get(id: string): QueuedCommand | null;
@@ -31,11 +34,11 @@ export class MemoryCommandQueueStore implements CommandQueueStore {
   private readonly audit: AuditEntry[] = [];
   private lastArrival = 0;
 
-  insert(command: NewQueuedCommand, audit: AuditEntry): QueuedCommand {
+  insert(command: NewQueuedCommand, audit: AuditEntry | readonly AuditEntry[]): QueuedCommand {
     if (this.commands.has(command.id)) throw new CommandExistsError(command.id);
     const stored: QueuedCommand = { ...structuredClone(command), arrival: ++this.lastArrival };
     this.commands.set(stored.id, stored);
-    this.audit.push(structuredClone(audit));
+    for (const a of auditRows(audit)) this.audit.push(structuredClone(a));
     return structuredClone(stored);
   }
 
@@ -85,4 +88,9 @@ export class MemoryCommandQueueStore implements CommandQueueStore {
   private byArrival(): QueuedCommand[] {
     return [...this.commands.values()].sort((a, b) => a.arrival - b.arrival);
   }
+}
+
+/** One audit row or several, as a list. */
+export function auditRows(audit: AuditEntry | readonly AuditEntry[]): readonly AuditEntry[] {
+  return Array.isArray(audit) ? (audit as readonly AuditEntry[]) : [audit as AuditEntry];
 }
