@@ -13,7 +13,7 @@ import { AgentBus } from './bus.js';
 import { createApiServer } from './api/server.js';
 import { LinkServer } from './sync/link-server.js';
 import { Watchdog } from './watchdog.js';
-import { simHouseOptions, startSimulatorHardware, type SimulatedHouseOptions } from './hardware/simulator/index.js';
+import { createSimHardware, simHouseOptions, type SimulatedHouseOptions } from './hardware/simulator/index.js';
 import type { EngineConfig } from './control/index.js';
 
 // Wiring only: read the config, pick the hardware, start the parts, stop them on a signal.
@@ -167,5 +167,5 @@ async function buildHardware(): Promise<Hardware> {
     return buildPiHardware(zones, env.HARDWARE_FILE, log.child({ component: 'hardware' }), env.GPIO_SYSFS_ROOT);
   }
   if (simOptions === undefined) throw new Error('simulator options were not read at start');
-  return startSimulatorHardware(zones, simOptions, env.SIM_SPEED, realStart, log.child({ component: 'simulator' }));
+  return createSimHardware(zones, { house: simOptions, speed: env.SIM_SPEED, realStart }, log.child({ component: 'simulator' }));
 }

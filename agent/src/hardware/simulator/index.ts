@@ -14,4 +14,4 @@ export {
 } from './devices.js';
 export { OutdoorWeather, COLORADO_WINTER, type OutdoorOptions } from './outdoor.js';
 export { SimEnv, SimFile, simEnvShape, simHouseOptions, startWall } from './settings.js';
-export { startSimulatorHardware } from './run.js';
+export { createSimHardware, type SimHardwareOptions } from './run.js';
