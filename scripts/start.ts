@@ -27,25 +27,64 @@ const agentPort = process.env.WS_PORT ?? '8001';
 const relayPort = process.env.HTTP_PORT ?? '8000';
 const common = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', API_KEY: secrets.api_key, SHARED_SECRET: secrets.shared_secret };
 
-function run(name: string, entry: string, env: Record<string, string>): ChildProcess {
+/** A JSON log line of a child, as far as this script reads it. */
+interface ChildLine {
+  level?: number;
+  msg?: string;
+  err?: { code?: string; port?: number };
+}
+
+/** Whether a child already explained why it stopped (a port in use), so its exit needs no second line. */
+const explained = new Set<string>();
+
+function run(name: string, entry: string, env: Record<string, string>, onLine: (l: ChildLine) => void = () => undefined): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], { cwd: root, env: { ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   // Children log JSON lines; show warnings and the lines a person starting the system cares about.
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    let l: ChildLine;
     try {
-      const l = JSON.parse(line) as { level?: number; msg?: string };
-      if ((l.level ?? 30) >= 40 || /listening|link open|simulator running/.test(l.msg ?? '')) console.log(`[${name}] ${l.msg ?? line}`);
+      l = JSON.parse(line) as ChildLine;
     } catch {
       console.log(`[${name}] ${line}`);
+      return;
     }
+    onLine(l);
+    if (l.err?.code === 'EADDRINUSE') {
+      // One line that names the port, rather than a stack trace under "server failed".
+      explained.add(name);
+      console.error(`port ${l.err.port ?? '?'} is in use`);
+      return;
+    }
+    if ((l.level ?? 30) >= 40 || /listening|link open|simulator running/.test(l.msg ?? '')) console.log(`[${name}] ${l.msg ?? line}`);
   });
   createInterface({ input: child.stderr! }).on('line', (line) => console.error(`[${name}] ${line}`));
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`[${name}] exited (${signal ?? code}); stopping the rest`);
+      if (!explained.has(name)) console.error(`[${name}] exited (${signal ?? code}); stopping the rest`);
       stop(1);
     }
   });
   return child;
+}
+
+/** A promise of a log line, and the onLine hook that resolves it when a child logs it. */
+function awaitLine(msg: string): { seen: Promise<void>; onLine: (l: ChildLine) => void } {
+  let resolve: () => void = () => undefined;
+  const seen = new Promise<void>((r) => (resolve = r));
+  return { seen, onLine: (l) => l.msg === msg && resolve() };
+}
+
+/** Resolves once the relay answers /health at `url` with the agent linked. */
+async function relayReady(url: string): Promise<void> {
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok && ((await res.json()) as { pi_connected?: unknown }).pi_connected === true) return;
+    } catch {
+      // Not answering yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 let stopping = false;
@@ -68,30 +107,39 @@ function stop(code: number): void {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-children.push(
-  run('agent', 'agent/src/main.ts', {
-    HARDWARE: 'sim',
-    DB_PATH: join(dataDir, 'agent.db'),
-    WS_HOST: '127.0.0.1',
-    WS_PORT: agentPort,
-    SIM_SPEED: process.env.SIM_SPEED ?? '1',
-    TIME_ZONE: process.env.TIME_ZONE ?? 'America/Denver',
-  }),
-);
-children.push(
-  run('relay', 'nas-relay/src/main.ts', {
-    DB_PATH: join(dataDir, 'relay.db'),
-    PI_WS_URL: `ws://127.0.0.1:${agentPort}/ws`,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: relayPort,
-    ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
-  }),
-);
-
-console.log(`
-Boiler Controller is starting (agent on the house simulator, relay on loopback).
-  UI:       http://127.0.0.1:${relayPort}/
+// The agent first: a relay started before the agent listens logs a link error on every first start.
+const agentListening = awaitLine('agent listening');
+const agent = run('agent', 'agent/src/main.ts', {
+  HARDWARE: 'sim',
+  DB_PATH: join(dataDir, 'agent.db'),
+  WS_HOST: '127.0.0.1',
+  WS_PORT: agentPort,
+  SIM_SPEED: process.env.SIM_SPEED ?? '1',
+  TIME_ZONE: process.env.TIME_ZONE ?? 'America/Denver',
+}, agentListening.onLine);
+children.push(agent);
+console.log('Boiler Controller is starting (agent on the house simulator, relay on loopback)...');
+// A child that stops first stops everything (its exit handler), so these never wait forever.
+await agentListening.seen;
+const relayListening = awaitLine('relay listening');
+const relay = run('relay', 'nas-relay/src/main.ts', {
+  DB_PATH: join(dataDir, 'relay.db'),
+  PI_WS_URL: `ws://127.0.0.1:${agentPort}/ws`,
+  HTTP_HOST: '127.0.0.1',
+  HTTP_PORT: relayPort,
+  ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
+}, relayListening.onLine);
+children.push(relay);
+await relayListening.seen;
+const uiUrl = `http://127.0.0.1:${relayPort}`;
+// The address is printed only once it answers, with the agent linked: what a person opens then works.
+await relayReady(uiUrl);
+if (!stopping) {
+  console.log(`
+Boiler Controller is running.
+  UI:       ${uiUrl}/
   API key:  ${secrets.api_key}
   (kept in ${secretsFile})
 Ctrl-C stops both.
 `);
+}
