@@ -143,7 +143,7 @@ const LEGS: readonly { name: string; from: CommandStage | 'posted'; to: CommandS
   { name: 'stored -> sent (marked sent, handed to the link)', from: 'stored', to: 'sent' },
   { name: 'sent -> received by the agent', from: 'sent', to: 'received' },
   { name: 'received -> committed (decode, execute, agent commit)', from: 'received', to: 'committed' },
-  { name: 'committed -> answer sent (state frames first)', from: 'committed', to: 'answered' },
+  { name: 'committed -> answer sent (its events first)', from: 'committed', to: 'answered' },
   { name: 'answer sent -> received by the relay', from: 'answered', to: 'answer_received' },
   { name: 'answer received -> stored (relay commit)', from: 'answer_received', to: 'answer_stored' },
   { name: 'stored -> live ws frame sent', from: 'answer_stored', to: 'live_sent' },

@@ -208,6 +208,9 @@ class RelaySession {
   /** While command stages are traced: when the frame being handled arrived, and when this session last heard of new events (monotonic µs). */
   private frameArrivedUs: number | undefined;
   private eventsAppendedUs = 0;
+  /** While this session runs a relay's command: urgent events go at once, the rest of a flush waits for the answer. */
+  private answering = false;
+  private flushAfterAnswer = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -258,7 +261,12 @@ class RelaySession {
     if (this.state !== 'open') return;
     if (this.frameArrivedUs !== undefined) this.eventsAppendedUs = monotonicMicros();
     this.pendingEvents = true;
-    if (urgent) this.flush();
+    if (!urgent) return;
+    if (!this.answering) return this.flush();
+    // A command of this relay's: its events go before its answer, so the replica has them when the
+    // UI hears "succeeded"; zone and system state follow right after the answer (see dispatch).
+    this.flushEvents();
+    this.flushAfterAnswer = true;
   }
 
   /** Sends what changed since the last flush: new events, changed zones, changed system state. */
@@ -270,16 +278,7 @@ class RelaySession {
       this.close(CLOSE.tooSlow, 'too slow');
       return;
     }
-    if (this.pendingEvents) {
-      this.pendingEvents = false;
-      for (;;) {
-        const events = this.source.eventsAfter(this.liveSeq, this.options.pageSize);
-        if (events.length === 0) break;
-        this.sendEvents(events);
-        this.liveSeq = (events[events.length - 1] as EventEntry).seq;
-        if (events.length < this.options.pageSize) break;
-      }
-    }
+    this.flushEvents();
     const changed: ZoneState[] = [];
     for (const z of this.source.zones()) {
       const json = JSON.stringify(withoutUpdatedAt(z));
@@ -302,6 +301,19 @@ class RelaySession {
     if (settingsJson !== this.lastSentSettings) {
       this.lastSentSettings = settingsJson;
       this.send('settings_update', { settings });
+    }
+  }
+
+  /** Sends the events appended since the last send, in pages. */
+  private flushEvents(): void {
+    if (this.state !== 'open' || !this.pendingEvents) return;
+    this.pendingEvents = false;
+    for (;;) {
+      const events = this.source.eventsAfter(this.liveSeq, this.options.pageSize);
+      if (events.length === 0) break;
+      this.sendEvents(events);
+      this.liveSeq = (events[events.length - 1] as EventEntry).seq;
+      if (events.length < this.options.pageSize) break;
     }
   }
 
@@ -418,11 +430,23 @@ class RelaySession {
         const id = m.payload.command.id;
         traceCommand(this.log, id, 'received', this.frameArrivedUs);
         const startedUs = this.frameArrivedUs === undefined ? 0 : monotonicMicros();
-        const result = this.runCommand(m.payload.command);
+        this.answering = true;
+        let result: CommandResult;
+        try {
+          result = this.runCommand(m.payload.command);
+        } finally {
+          this.answering = false;
+        }
         // Committed: when the command's events reached the link, right after its transaction (a refusal writes nothing: now).
         if (this.frameArrivedUs !== undefined) traceCommand(this.log, id, 'committed', this.eventsAppendedUs >= startedUs ? this.eventsAppendedUs : undefined);
         traceCommand(this.log, id, 'answered');
         this.send('command_response', { result }, m.id === undefined ? {} : { id: m.id });
+        // The state the command changed (its zone's views are refreshed by now), after the answer:
+        // the answer waits on no zone or system frame, and the zone does not wait for the next batch.
+        if (this.flushAfterAnswer) {
+          this.flushAfterAnswer = false;
+          this.flush();
+        }
         return;
       }
       case 'heartbeat':
