@@ -138,7 +138,8 @@ async function roundTrips({ relay, live }: CommandRig, n: number, warmUp: number
 
 /** The legs of a command's life, each from one stamp to the next; `posted` and `live` are the bench's, the rest the relay's and the agent's. */
 const LEGS: readonly { name: string; from: CommandStage | 'posted'; to: CommandStage | 'live' }[] = [
-  { name: 'POST -> accepted by the queue (HTTP, body, parse)', from: 'posted', to: 'accepted' },
+  { name: 'POST -> request at the relay (client, loopback)', from: 'posted', to: 'request' },
+  { name: 'request -> accepted by the queue (body, parse)', from: 'request', to: 'accepted' },
   { name: 'accepted -> stored (relay commit)', from: 'accepted', to: 'stored' },
   { name: 'stored -> sent (marked sent, handed to the link)', from: 'stored', to: 'sent' },
   { name: 'sent -> received by the agent', from: 'sent', to: 'received' },

@@ -2,14 +2,15 @@ import type { Logger } from './log.js';
 
 /**
  * The points of a command's life the bench breaks its round trip into, in the order they happen:
- * on the relay `accepted` (the queue has the request), `stored` (committed), `sent` (about to be
- * handed to the link socket); on the agent `received` (the frame arrived), `committed` (its
- * transaction returned), `answered` (the answer about to be handed to the socket); on the relay
- * again `answer_received`, `answer_stored` (the final state committed) and `live_sent` (the frame
- * about to go to the UIs' sockets). A hand-off is stamped before the call, since on a busy host
- * the peer may have the frame before the sender's send() has returned.
+ * on the relay `request` (the POST reached its HTTP server), `accepted` (the queue has it, parsed),
+ * `stored` (committed), `sent` (about to be handed to the link socket); on the agent `received`
+ * (the frame arrived), `committed` (its transaction returned), `answered` (the answer about to be
+ * handed to the socket); on the relay again `answer_received`, `answer_stored` (the final state
+ * committed) and `live_sent` (the frame about to go to the UIs' sockets). A hand-off is stamped
+ * before the call, since on a busy host the peer may have the frame before send() has returned.
  */
 export type CommandStage =
+  | 'request'
   | 'accepted'
   | 'stored'
   | 'sent'

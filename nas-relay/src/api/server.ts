@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { HttpError, RateLimiter, historyParams, intParam, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, type Logger } from '@boiler/service';
+import { HttpError, RateLimiter, commandTraceOn, historyParams, intParam, monotonicMicros, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, traceCommand, type Logger } from '@boiler/service';
 import { CommandState, EventKind, safeParseUnknown } from '@boiler/shared';
 import { CommandRequest, CommandConflictError } from '../queue/index.js';
 import type { Relay } from '../relay.js';
@@ -26,7 +26,9 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
   const serverOptions = { requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, maxHeaderSize: 8 * 1024 };
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
-    handle(req, res).catch((err: unknown) => {
+    // For the bench's command breakdown only (LOG_LEVEL=trace): when the request reached the relay.
+    const arrivedUs = commandTraceOn(log) ? monotonicMicros() : undefined;
+    handle(req, res, arrivedUs).catch((err: unknown) => {
       const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error');
       if (e.status >= 500) log.error({ err, requestId }, 'request failed');
       // The path only: a query string may carry what a client should not have put in a URL.
@@ -54,7 +56,7 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
     return `api-key@${req.socket.remoteAddress ?? 'unknown'}`;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, arrivedUs: number | undefined): Promise<void> {
     const url = requestUrl(req);
     const path = url.pathname;
     const method = req.method ?? 'GET';
@@ -78,7 +80,7 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
       if (m === null || !sameKey(m[1] as string, options.apiKey)) throw new HttpError(401, 'unauthorised', 'missing or wrong bearer key');
     }
     const [, resource, id, sub] = pathSegments(path);
-    if (resource === 'commands') return commands(req, res, url, method, id, sub);
+    if (resource === 'commands') return commands(req, res, url, method, id, sub, arrivedUs);
     if (method !== 'GET') throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}`);
     switch (resource) {
       case 'zones': {
@@ -136,12 +138,21 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
     throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
   }
 
-  async function commands(req: IncomingMessage, res: ServerResponse, url: URL, method: string, id: string | undefined, sub: string | undefined): Promise<void> {
+  async function commands(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    id: string | undefined,
+    sub: string | undefined,
+    arrivedUs: number | undefined,
+  ): Promise<void> {
     const { queue } = relay;
     if (id === undefined && method === 'POST') {
       const body = await readJsonBody(req, bodyLimit);
       const parsed = safeParseUnknown(CommandRequest, body, 'command');
       if (!parsed.ok) throw new HttpError(400, 'invalid_command', parsed.error.message);
+      if (parsed.value.id !== undefined) traceCommand(log, parsed.value.id, 'request', arrivedUs);
       try {
         const { command } = queue.enqueue(parsed.value, client(req));
         // Stored durably before this answer; it goes to the agent when the link is up.
