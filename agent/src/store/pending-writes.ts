@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { safeParseUnknown, type EventEntry } from '@boiler/shared';
 import { Sample } from '@boiler/service';
 import { NewEvent, type AgentStore } from './agent-store.js';
@@ -38,30 +39,25 @@ export class PendingWrites {
 
   /** Queues events, refusing (and counting) any the store would never accept, so one bad row cannot block the queue for good. */
   pushEvents(events: readonly unknown[]): string[] {
-    const problems: string[] = [];
-    for (const [i, e] of events.entries()) {
-      const parsed = safeParseUnknown(NewEvent, e, `event ${i}`);
-      if (!parsed.ok) {
-        this.dropped.invalid++;
-        problems.push(parsed.error.message);
-        continue;
-      }
-      this.push({ kind: 'event', event: parsed.value });
-    }
-    return problems;
+    return this.pushParsed(events, NewEvent, 'event', (event) => ({ kind: 'event', event }));
   }
 
   /** Queues samples, refusing (and counting) any the store would never accept. */
   pushSamples(samples: readonly unknown[]): string[] {
+    return this.pushParsed(samples, Sample, 'sample', (sample) => ({ kind: 'sample', sample }));
+  }
+
+  /** Parses each row with `schema` and queues what parses; answers a problem per refused row. */
+  private pushParsed<S extends z.ZodType>(rows: readonly unknown[], schema: S, label: string, wrap: (row: z.output<S>) => PendingWrite): string[] {
     const problems: string[] = [];
-    for (const [i, s] of samples.entries()) {
-      const parsed = safeParseUnknown(Sample, s, `sample ${i}`);
+    for (const [i, row] of rows.entries()) {
+      const parsed = safeParseUnknown(schema, row, `${label} ${i}`);
       if (!parsed.ok) {
         this.dropped.invalid++;
         problems.push(parsed.error.message);
         continue;
       }
-      this.push({ kind: 'sample', sample: parsed.value });
+      this.push(wrap(parsed.value));
     }
     return problems;
   }
