@@ -1,5 +1,6 @@
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { startAgent, TEST_API_KEY, type AgentUnderTest } from '../support/agent-process.js';
+import { stopAndCleanUp } from '../support/processes.js';
 import { startRelay, type RelayUnderTest } from '../support/relay-process.js';
 import { LiveClient } from '../support/live-client.js';
 import { rawRequest, rawUpgrade } from '../support/raw-http.js';
@@ -17,10 +18,7 @@ beforeAll(async () => {
   await relay.proc.waitForLog((l) => l.msg === 'agent link open');
 });
 afterAll(async () => {
-  await relay?.stop();
-  await agent?.stop();
-  relay?.cleanup();
-  agent?.cleanup();
+  await stopAndCleanUp(relay, agent);
 });
 
 const auth = { authorization: `Bearer ${TEST_API_KEY}` };

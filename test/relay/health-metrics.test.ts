@@ -1,16 +1,14 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { startAgent, type AgentUnderTest } from '../support/agent-process.js';
+import { stopAndCleanUp } from '../support/processes.js';
 import { startRelay, type RelayUnderTest } from '../support/relay-process.js';
 import { LiveClient, postRelayCommand } from '../support/live-client.js';
 
 let agent: AgentUnderTest | undefined;
 let relay: RelayUnderTest | undefined;
 afterAll(async () => {
-  await relay?.stop();
-  await agent?.stop();
-  relay?.cleanup();
-  agent?.cleanup();
+  await stopAndCleanUp(relay, agent);
 });
 
 describe('relay health and metrics', () => {

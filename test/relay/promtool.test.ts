@@ -2,16 +2,14 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { startAgent, TEST_API_KEY, type AgentUnderTest } from '../support/agent-process.js';
+import { stopAndCleanUp } from '../support/processes.js';
 import { startRelay, type RelayUnderTest } from '../support/relay-process.js';
 import { LiveClient, postRelayCommand } from '../support/live-client.js';
 
 let agent: AgentUnderTest | undefined;
 let relay: RelayUnderTest | undefined;
 afterAll(async () => {
-  await relay?.stop();
-  await agent?.stop();
-  relay?.cleanup();
-  agent?.cleanup();
+  await stopAndCleanUp(relay, agent);
 });
 
 /** `promtool check metrics` on the text; a missing promtool fails (scripts/install-test-deps.sh installs it), never skips. */

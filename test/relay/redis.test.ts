@@ -2,6 +2,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { startAgent, TEST_API_KEY, type AgentUnderTest } from '../support/agent-process.js';
+import { stopAndCleanUp } from '../support/processes.js';
 import { startRelay, type RelayUnderTest } from '../support/relay-process.js';
 
 let agent: AgentUnderTest | undefined;
@@ -9,10 +10,7 @@ let relay: RelayUnderTest | undefined;
 let redis: ChildProcess | undefined;
 afterAll(async () => {
   redis?.kill('SIGKILL');
-  await relay?.stop();
-  await agent?.stop();
-  relay?.cleanup();
-  agent?.cleanup();
+  await stopAndCleanUp(relay, agent);
 });
 
 async function freePort(): Promise<number> {

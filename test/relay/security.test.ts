@@ -1,6 +1,7 @@
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { startAgent, TEST_API_KEY, type AgentUnderTest } from '../support/agent-process.js';
+import { stopAndCleanUp } from '../support/processes.js';
 import { startRelay, type RelayUnderTest } from '../support/relay-process.js';
 
 let agent: AgentUnderTest;
@@ -11,10 +12,7 @@ beforeAll(async () => {
   await relay.proc.waitForLog((l) => l.msg === 'agent link open');
 });
 afterAll(async () => {
-  await relay?.stop();
-  await agent?.stop();
-  relay?.cleanup();
-  agent?.cleanup();
+  await stopAndCleanUp(relay, agent);
 });
 
 describe('the relay API under abuse', () => {

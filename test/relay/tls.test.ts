@@ -7,16 +7,14 @@ import { join } from 'node:path';
 import type { Agent } from 'node:https';
 import { certificateFingerprint, pinnedAgent } from '../../nas-relay/src/tls/index.js';
 import { startAgent, type AgentUnderTest } from '../support/agent-process.js';
+import { stopAndCleanUp } from '../support/processes.js';
 import { startRelay, type RelayUnderTest } from '../support/relay-process.js';
 
 let agent: AgentUnderTest | undefined;
 let relay: RelayUnderTest | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'boiler-tls-'));
 afterAll(async () => {
-  await relay?.stop();
-  await agent?.stop();
-  relay?.cleanup();
-  agent?.cleanup();
+  await stopAndCleanUp(relay, agent);
   rmSync(dir, { recursive: true, force: true });
 });
 

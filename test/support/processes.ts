@@ -90,3 +90,15 @@ export async function stopProcess(p: RunningProcess, graceMs = 5000): Promise<vo
   await p.exited;
   clearTimeout(timer);
 }
+
+/** A process under test with the temporary files it was given. */
+export interface ProcessUnderTest {
+  stop(): Promise<void>;
+  cleanup(): void;
+}
+
+/** Stops each process in the order given (the relay before the agent), then removes their files. */
+export async function stopAndCleanUp(...parts: (ProcessUnderTest | undefined)[]): Promise<void> {
+  for (const p of parts) await p?.stop();
+  for (const p of parts) p?.cleanup();
+}

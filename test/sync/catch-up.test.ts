@@ -1,5 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { startAgent, type AgentUnderTest } from '../support/agent-process.js';
+import { stopAndCleanUp } from '../support/processes.js';
 import { startRelay, linkView, type RelayUnderTest } from '../support/relay-process.js';
 import { expectSameEvents, eventRows } from '../support/compare.js';
 import { seedSamples, pruneTo } from '../support/seed.js';
@@ -7,10 +8,7 @@ import { seedSamples, pruneTo } from '../support/seed.js';
 let agent: AgentUnderTest | undefined;
 let relay: RelayUnderTest | undefined;
 afterEach(async () => {
-  await relay?.stop();
-  await agent?.stop();
-  relay?.cleanup();
-  agent?.cleanup();
+  await stopAndCleanUp(relay, agent);
   relay = undefined;
   agent = undefined;
 });

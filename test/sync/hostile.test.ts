@@ -5,15 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { Codec, message, type SystemState } from '@boiler/shared';
 import { linkProof, newNonce, nodeCompression } from '@boiler/service';
 import { startAgent, getJson, type AgentUnderTest } from '../support/agent-process.js';
+import { stopAndCleanUp } from '../support/processes.js';
 import { startRelay, linkView, type RelayUnderTest } from '../support/relay-process.js';
 
 let agent: AgentUnderTest | undefined;
 let relay: RelayUnderTest | undefined;
 afterAll(async () => {
-  await relay?.stop();
-  await agent?.stop();
-  relay?.cleanup();
-  agent?.cleanup();
+  await stopAndCleanUp(relay, agent);
 });
 
 const codec = new Codec(nodeCompression);

@@ -1,16 +1,14 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import type { SystemState } from '@boiler/shared';
 import { startAgent, getJson, command, postCommand, type AgentUnderTest } from '../support/agent-process.js';
+import { stopAndCleanUp } from '../support/processes.js';
 import { startRelay, linkView, type RelayUnderTest } from '../support/relay-process.js';
 import { expectSameEvents, expectSameZones } from '../support/compare.js';
 
 let agent: AgentUnderTest | undefined;
 let relay: RelayUnderTest | undefined;
 afterAll(async () => {
-  await relay?.stop();
-  await agent?.stop();
-  relay?.cleanup();
-  agent?.cleanup();
+  await stopAndCleanUp(relay, agent);
 });
 
 describe('agent and relay side by side', () => {
