@@ -83,6 +83,15 @@ export class RateLimiter {
 }
 
 /**
+ * The path of a request target without its query string, by plain string work: it never throws
+ * (a target like `//` makes new URL throw, and a throw in an upgrade listener stops the process),
+ * and it keeps a key sent in the query out of the logs. At most 256 characters.
+ */
+export function targetPath(target: string | undefined): string {
+  return (target ?? '').split('?', 1)[0]?.slice(0, 256) ?? '';
+}
+
+/**
  * The request's target as a URL, or 400. Only origin-form targets (`/path?query`) are served:
  * `new URL('//x/api', base)` would read `x` as a host (and `//` alone throws), so the target is
  * put after a fixed origin rather than resolved against it.

@@ -13,7 +13,7 @@ import {
   type WeeklySchedule,
   type ZoneState,
 } from '@boiler/shared';
-import { HttpError, MAX_QUERY_TIME, RateLimiter, historyParams, intParam, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, type Logger } from '@boiler/service';
+import { HttpError, MAX_QUERY_TIME, RateLimiter, historyParams, intParam, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, targetPath, type Logger } from '@boiler/service';
 import type { SimulatorControls } from '../hardware/types.js';
 
 /** How the agent answered a command, in HTTP terms. */
@@ -81,7 +81,7 @@ export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Lo
   const server = create((req, res) => {
     const requestId = randomUUID();
     // The path only, never the query string: a client that puts its key in the URL must not find it in the log.
-    const path = (req.url ?? '').split('?')[0]?.slice(0, 256);
+    const path = targetPath(req.url);
     handle(req, res, requestId).catch((err: unknown) => {
       if (err instanceof HttpError) {
         if (err.status >= 500) log.error({ err, requestId }, 'request failed');

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { LiveClientMessage, MAX_NESTING_DEPTH, nestsDeeperThan, type LiveServerMessage } from '@boiler/shared';
-import { sameKey, type Logger } from '@boiler/service';
+import { sameKey, targetPath, type Logger } from '@boiler/service';
 
 /** Close codes of the live socket. */
 export const LIVE_CLOSE = { unauthorised: 4401, authTimeout: 4408, tooSlow: 4429, badMessage: 1007, internalError: 1011, shuttingDown: 1001 } as const;
@@ -15,13 +15,9 @@ export interface LiveStats {
   handlerErrors: number;
 }
 
-/**
- * Whether an upgrade's request target is the live socket's path (a query string allowed). Plain
- * string work, not new URL: a target like `//` makes new URL throw, and a throw in an upgrade
- * listener is an uncaught exception that stops the relay.
- */
+/** Whether an upgrade's request target is the live socket's path (a query string allowed); never throws. */
 export function isLivePath(target: string | undefined): boolean {
-  return (target ?? '').split('?')[0] === '/api/live';
+  return targetPath(target) === '/api/live';
 }
 
 interface Client {

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { HttpError, RateLimiter, commandTraceOn, historyParams, intParam, monotonicMicros, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, traceCommand, type Logger } from '@boiler/service';
+import { HttpError, RateLimiter, commandTraceOn, historyParams, intParam, monotonicMicros, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, targetPath, traceCommand, type Logger } from '@boiler/service';
 import { CommandState, EventKind, safeParseUnknown } from '@boiler/shared';
 import { CommandRequest, CommandConflictError } from '../queue/index.js';
 import type { Relay } from '../relay.js';
@@ -32,7 +32,7 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
       const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error');
       if (e.status >= 500) log.error({ err, requestId }, 'request failed');
       // The path only: a query string may carry what a client should not have put in a URL.
-      else log.debug({ requestId, status: e.status, code: e.code, path: (req.url ?? '').split('?')[0]?.slice(0, 256) }, e.message);
+      else log.debug({ requestId, status: e.status, code: e.code, path: targetPath(req.url) }, e.message);
       if (!res.headersSent) sendError(res, e, requestId);
       else res.destroy();
     });
