@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** An error an HTTP route answers with: a status and a reason the client can act on. */
 export class HttpError extends Error {
@@ -89,6 +90,15 @@ export class RateLimiter {
  */
 export function targetPath(target: string | undefined): string {
   return (target ?? '').split('?', 1)[0]?.slice(0, 256) ?? '';
+}
+
+/**
+ * Refuses a websocket upgrade no listener takes: 404, then the socket destroyed once the answer is
+ * out (an ended socket waits for the peer's end, which it may never send).
+ */
+export function refuseUpgrade(socket: Duplex): void {
+  socket.on('error', () => socket.destroy());
+  socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n', () => socket.destroy());
 }
 
 /**

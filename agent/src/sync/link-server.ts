@@ -19,7 +19,7 @@ import {
   type SystemState,
   type ZoneState,
 } from '@boiler/shared';
-import { commandTraceOn, frameBytes, linkProof, monotonicMicros, newNonce, targetPath, traceCommand, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
+import { commandTraceOn, frameBytes, linkProof, monotonicMicros, newNonce, refuseUpgrade, targetPath, traceCommand, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
 import type { AgentBus } from '../bus.js';
 import type { CommandAnswer } from '../api/server.js';
 
@@ -166,9 +166,7 @@ export class LinkServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // targetPath never throws: a throw in an upgrade listener would stop the agent (and release every output).
     if (targetPath(req.url) !== '/ws') {
-      socket.on('error', () => socket.destroy());
-      // Destroyed once the answer is out: an ended socket waits for the peer's end, which it may never send.
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n', () => socket.destroy());
+      refuseUpgrade(socket);
       return;
     }
     socket.on('error', () => socket.destroy());

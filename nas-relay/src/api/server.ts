@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { HttpError, RateLimiter, commandTraceOn, historyParams, intParam, monotonicMicros, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, targetPath, traceCommand, type Logger } from '@boiler/service';
+import { HttpError, RateLimiter, commandTraceOn, historyParams, intParam, monotonicMicros, pathSegments, readJsonBody, requestUrl, sameKey, refuseUpgrade, sendError, sendJson, targetPath, traceCommand, type Logger } from '@boiler/service';
 import { CommandState, EventKind, safeParseUnknown } from '@boiler/shared';
 import { CommandRequest, CommandConflictError } from '../queue/index.js';
 import type { Relay } from '../relay.js';
@@ -47,9 +47,7 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
   // Node leaves an upgrade no listener takes open; only the live socket (LiveHub) takes one.
   server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
     if (isLivePath(req.url)) return;
-    socket.on('error', () => socket.destroy());
-    // Destroyed once the answer is out: an ended socket waits for the peer's end, which it may never send.
-    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n', () => socket.destroy());
+    refuseUpgrade(socket);
   });
 
   function client(req: IncomingMessage): string {
