@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, Payloads, Message, type MessageType } from './messages.js';
+import { MAX_HANDSHAKE_FRAME_BYTES, PROTOCOL_VERSION, Payloads, Message, type MessageType } from './messages.js';
 import { crc32 } from './checksum.js';
 import { describeIssues, type Issue } from './parse.js';
 
@@ -25,6 +25,12 @@ export const DEFAULT_LIMITS: CodecLimits = {
   maxFrameBytes: 1024 * 1024,
   maxInflatedBytes: 8 * 1024 * 1024,
   gzipThresholdBytes: 1024,
+};
+
+/** The limits of a frame that arrives before the peer has proven itself (see MAX_HANDSHAKE_FRAME_BYTES). */
+export const HANDSHAKE_LIMITS: Pick<CodecLimits, 'maxFrameBytes' | 'maxInflatedBytes'> = {
+  maxFrameBytes: MAX_HANDSHAKE_FRAME_BYTES,
+  maxInflatedBytes: MAX_HANDSHAKE_FRAME_BYTES,
 };
 
 /** Why a frame was refused; each kind is its own class so callers can count them apart. */
@@ -115,10 +121,13 @@ export class Codec {
     return this.compression.gzip(this.encoder.encode(json));
   }
 
-  /** A typed message or a typed error; never throws on bad input. */
-  decode(frame: Frame): Decoded {
+  /**
+   * A typed message or a typed error; never throws on bad input. `limits` tightens the codec's own
+   * for one frame (a handshake frame, say, before the peer has proven anything).
+   */
+  decode(frame: Frame, limits?: Partial<Pick<CodecLimits, 'maxFrameBytes' | 'maxInflatedBytes'>>): Decoded {
     try {
-      return this.decodeUnguarded(frame);
+      return this.decodeUnguarded(frame, limits === undefined ? this.limits : { ...this.limits, ...limits });
     } catch (err) {
       // Every known way to fail returns above; this is the last wall, so that no frame, whatever
       // it holds, can throw through a socket handler and stop the process (the boiler's controller).
@@ -127,10 +136,10 @@ export class Codec {
     }
   }
 
-  private decodeUnguarded(frame: Frame): Decoded {
+  private decodeUnguarded(frame: Frame, limits: CodecLimits): Decoded {
     const size = typeof frame === 'string' ? frame.length : frame.byteLength;
-    if (size > this.limits.maxFrameBytes) {
-      return fail(new FrameTooLargeError(`frame of ${size} bytes is over the ${this.limits.maxFrameBytes} byte limit`));
+    if (size > limits.maxFrameBytes) {
+      return fail(new FrameTooLargeError(`frame of ${size} bytes is over the ${limits.maxFrameBytes} byte limit`));
     }
     let text: string;
     let compressed = false;
@@ -140,11 +149,11 @@ export class Codec {
       if (frame.byteLength < 2 || frame[0] !== GZIP_MAGIC_0 || frame[1] !== GZIP_MAGIC_1) {
         return fail(new BadGzipError('binary frame is not gzip'));
       }
-      const inflated = this.compression.gunzip(frame, this.limits.maxInflatedBytes);
+      const inflated = this.compression.gunzip(frame, limits.maxInflatedBytes);
       if (!inflated.ok) {
         return fail(
           inflated.reason === 'too_large'
-            ? new InflateLimitError(`gzip frame inflates past ${this.limits.maxInflatedBytes} bytes`)
+            ? new InflateLimitError(`gzip frame inflates past ${limits.maxInflatedBytes} bytes`)
             : new BadGzipError('gzip frame is corrupt'),
         );
       }

@@ -19,6 +19,7 @@ import {
   TooDeepError,
   UndecodableError,
   MAX_NESTING_DEPTH,
+  HANDSHAKE_LIMITS,
   type Frame,
 } from '../src/index.js';
 import { MESSAGE_TYPES, messageOf, zoneState } from './arbitraries.js';
@@ -124,6 +125,26 @@ describe('codec rejections, each its own typed error', () => {
     expect(!d.ok && d.error).toBeInstanceOf(InflateLimitError);
     const d2 = codec.decode(bomb);
     expect(!d2.ok && d2.error).toBeInstanceOf(InflateLimitError);
+  });
+
+  it('tightens its limits for one frame: a handshake frame may be neither big nor inflate big', () => {
+    const big = frameOf({ ...heartbeat, payload: { ...heartbeat.payload, digest: 'x'.repeat(5000) } });
+    // (The digest is not a valid one: what matters is which check refuses it.)
+    const tooBig = (f: Frame, limits?: typeof HANDSHAKE_LIMITS) => {
+      const r = codec.decode(f, limits);
+      return !r.ok && r.error instanceof FrameTooLargeError;
+    };
+    expect(tooBig(big)).toBe(false);
+    const d = codec.decode(big, HANDSHAKE_LIMITS);
+    expect(!d.ok && d.error).toBeInstanceOf(FrameTooLargeError);
+    // A small gzip frame that inflates past the handshake limit.
+    const kib = gzipSync(Buffer.alloc(64 * 1024, 0x20), { level: 9 });
+    expect(kib.byteLength).toBeLessThan(HANDSHAKE_LIMITS.maxFrameBytes);
+    const g = codec.decode(kib, HANDSHAKE_LIMITS);
+    expect(!g.ok && g.error).toBeInstanceOf(InflateLimitError);
+    // The codec's own limits are unchanged for the next frame.
+    expect(tooBig(big)).toBe(false);
+    expect(tooBig(big, HANDSHAKE_LIMITS)).toBe(true);
   });
 
   it('never throws on arbitrary bytes or strings', () => {

@@ -7,7 +7,7 @@ import {
   stateDigest,
   withoutUpdatedAt,
   MAX_BATCH_UPDATES,
-  MAX_HANDSHAKE_FRAME_BYTES,
+  HANDSHAKE_LIMITS,
   type Command,
   type CommandResult,
   type EventEntry,
@@ -347,12 +347,8 @@ class RelaySession {
     this.frameArrivedUs = commandTraceOn(this.log) ? monotonicMicros() : undefined;
     this.stats.framesReceived++;
     const frame = isBinary ? frameBytes(data) : data.toString();
-    if (this.state !== 'open' && (typeof frame === 'string' ? frame.length : frame.byteLength) > MAX_HANDSHAKE_FRAME_BYTES) {
-      this.stats.badFrames++;
-      this.log.warn({ address: this.address, code: 'handshake_frame_too_large', reason: `over ${MAX_HANDSHAKE_FRAME_BYTES} bytes before auth` }, 'bad frame from relay dropped');
-      return this.close(CLOSE.tooBig, 'handshake frame too large');
-    }
-    const decoded = this.codec.decode(frame);
+    // Nothing bigger than a handshake is parsed (or inflated) before the relay has proven itself.
+    const decoded = this.codec.decode(frame, this.state === 'open' ? undefined : HANDSHAKE_LIMITS);
     if (!decoded.ok) {
       this.stats.badFrames++;
       const code = decoded.error.code;

@@ -1,7 +1,7 @@
 import WebSocket, { type RawData } from 'ws';
 import {
   type Codec,
-  MAX_HANDSHAKE_FRAME_BYTES,
+  HANDSHAKE_LIMITS,
   message,
   type Command,
   type CommandResult,
@@ -311,13 +311,8 @@ export class AgentLink {
     this.frameArrivedUs = commandTraceOn(this.log) ? monotonicMicros() : undefined;
     this.heard();
     const frame = isBinary ? frameBytes(data) : data.toString();
-    if (this.state !== 'open' && (typeof frame === 'string' ? frame.length : frame.byteLength) > MAX_HANDSHAKE_FRAME_BYTES) {
-      this.stats.badFrames++;
-      this.log.warn({ code: 'handshake_frame_too_large', state: this.state }, 'bad frame from agent dropped');
-      this.closeSocket(LINK_CLOSE.tooBig, 'handshake frame too large');
-      return;
-    }
-    const decoded = this.codec.decode(frame);
+    // Nothing bigger than a handshake is parsed (or inflated) before the agent has proven itself.
+    const decoded = this.codec.decode(frame, this.state === 'open' ? undefined : HANDSHAKE_LIMITS);
     if (!decoded.ok) {
       this.stats.badFrames++;
       const code = decoded.error.code;
