@@ -42,8 +42,7 @@ import type { AgentStore } from './store/index.js';
 import type { Hardware, IntervalTimer, SensorReading } from './hardware/types.js';
 import type { AgentBus } from './bus.js';
 import { systemBootClock, type AliveMarks, type BootClock } from './alive-mark.js';
-import type { AgentFacade, CommandAnswer, EventQuery } from './api/server.js';
-import type { OutboxSource } from './sync/link-server.js';
+import type { AgentFacade, CommandAnswer, EventQuery, OutboxSource } from './facade.js';
 
 export interface AgentOptions {
   /** A reading older than this (monotonic ms) is stale: a fault, never a temperature. */
@@ -346,21 +345,20 @@ export class Agent implements AgentFacade, OutboxSource {
     } catch (err) {
       // A disk that cannot be read cannot tell whether this id already ran: refuse, the relay retries.
       this.log.error({ code: (err as { code?: unknown }).code, error: (err as Error).message, id: command.id }, 'looking up a command failed');
-      return { kind: 'refused', status: 503, code: 'unavailable', message: 'the agent could not read its command log; retry' };
+      return { kind: 'refused', code: 'unavailable', message: 'the agent could not read its command log; retry' };
     }
     if (stored !== null) {
       if (stored.paramHash === hash) return { kind: 'done', result: stored.result, replayed: true };
-      return { kind: 'refused', status: 409, code: 'id_conflict', message: `command ${command.id} was already used with other parameters` };
+      return { kind: 'refused', code: 'id_conflict', message: `command ${command.id} was already used with other parameters` };
     }
     const now = this.instant();
     if (command.expires_at <= now.wall) {
-      return { kind: 'refused', status: 410, code: 'expired', message: `command expired at ${new Date(command.expires_at).toISOString()}` };
+      return { kind: 'refused', code: 'expired', message: `command expired at ${new Date(command.expires_at).toISOString()}` };
     }
-    if (this.stopped) return { kind: 'refused', status: 503, code: 'unavailable', message: 'agent is stopping' };
+    if (this.stopped) return { kind: 'refused', code: 'unavailable', message: 'agent is stopping' };
     const applied = applyCommand(this.config, this.state, command.body, now);
     if (!applied.ok) {
-      const status = applied.error.code === 'unknown_zone' ? 404 : 422;
-      return { kind: 'refused', status, code: applied.error.code, message: applied.error.message };
+      return { kind: 'refused', code: applied.error.code, message: applied.error.message };
     }
     let result: CommandResult;
     let events: EventEntry[];
@@ -382,7 +380,7 @@ export class Agent implements AgentFacade, OutboxSource {
       // disk fault refuses it; the fault is the storage episode's, logged once there.
       if (this.storage.fault() === null) this.log.error({ err, id: command.id }, 'command could not be stored; nothing changed');
       this.storageFailed('command', err, now);
-      return { kind: 'refused', status: 503, code: 'unavailable', message: 'the agent could not store the command; retry' };
+      return { kind: 'refused', code: 'unavailable', message: 'the agent could not store the command; retry' };
     }
     this.pending.discard(earlier);
     this.state = applied.state;

@@ -14,9 +14,9 @@ describe('the agent layers import only downward', () => {
       dir,
       [
         `import type { AgentFacade } from '${toSrc}api/server.js';`,
-        `import type { OutboxSource } from '${toSrc}sync/link-server.js';`,
+        `import type { LinkServer } from '${toSrc}sync/link-server.js';`,
         `import type { Agent } from '${toSrc}agent.js';`,
-        'export type Above = [AgentFacade, OutboxSource, Agent];',
+        'export type Above = [AgentFacade, LinkServer, Agent];',
         '',
       ].join('\n'),
     );

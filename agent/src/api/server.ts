@@ -1,62 +1,9 @@
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import {
-  Command,
-  EventKind,
-  safeParseUnknown,
-  type CommandResult,
-  type EventEntry,
-  type HistoryPoint,
-  type Preset,
-  type SystemState,
-  type WeeklySchedule,
-  type ZoneState,
-} from '@boiler/shared';
+import { Command, EventKind, safeParseUnknown } from '@boiler/shared';
 import { HttpError, MAX_QUERY_TIME, RateLimiter, historyParams, intParam, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, targetPath, type Logger } from '@boiler/service';
-import type { SimulatorControls } from '../hardware/types.js';
-
-/** How the agent answered a command, in HTTP terms. */
-export type CommandAnswer =
-  | { kind: 'done'; result: CommandResult; replayed: boolean }
-  | { kind: 'refused'; status: number; code: string; message: string };
-
-export interface EventQuery {
-  zone?: string;
-  event?: EventKind;
-  from?: number;
-  to?: number;
-  beforeSeq?: number;
-  limit: number;
-}
-
-/** The agent's /health: `degraded` with its reasons (a silent loop, a storage or output fault). */
-export interface AgentHealth {
-  status: 'ok' | 'degraded';
-  /** Why it is degraded, in words; empty when ok. */
-  reasons: string[];
-  uptime: number;
-  /** Bytes; -1 when the database cannot be read. */
-  db_size: number;
-  memory: { rss: number; heap_used: number };
-  /** Whether writes reach the database, how many wait in memory, and how many were dropped past the bound. */
-  storage: { ok: boolean; pending: number; dropped: { samples: number; events: number; invalid: number } };
-}
-
-/** What the HTTP API reads and asks of the running agent. */
-export interface AgentFacade {
-  zones(): ZoneState[];
-  system(): SystemState;
-  events(query: EventQuery): EventEntry[];
-  history(zone: string, from: number, to: number, points: number): HistoryPoint[];
-  schedules(): { zone: string; schedule: WeeklySchedule }[];
-  presets(): Preset[];
-  health(): AgentHealth;
-  execute(command: Command, actor: string): CommandAnswer;
-  now(): number;
-  /** Present only on the simulator: fault injection for development and tests. */
-  simulator?: SimulatorControls | undefined;
-}
+import type { AgentFacade, CommandRefusalCode, EventQuery } from '../facade.js';
 
 export interface ApiOptions {
   apiKey: string | undefined;
@@ -157,7 +104,7 @@ export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Lo
       const parsed = safeParseUnknown(Command, body, 'command');
       if (!parsed.ok) throw new HttpError(400, 'invalid_command', parsed.error.message);
       const answer = agent.execute(parsed.value, `${actor}@${client}`);
-      if (answer.kind === 'refused') throw new HttpError(answer.status, answer.code, answer.message);
+      if (answer.kind === 'refused') throw new HttpError(refusalStatus(answer.code), answer.code, answer.message);
       return sendJson(res, 200, { result: answer.result, replayed: answer.replayed });
     }
     if (resource === 'sim' && sub === undefined && method === 'GET' && agent.simulator !== undefined) {
@@ -207,4 +154,20 @@ function eventQuery(url: URL): EventQuery {
   const before = intParam(url, 'before_seq', { min: 1, max: Number.MAX_SAFE_INTEGER });
   if (before !== undefined) q.beforeSeq = before;
   return q;
+}
+
+/** A refusal in HTTP terms: retry later, a used id, too late, no such zone, or a command the state does not allow. */
+export function refusalStatus(code: CommandRefusalCode): number {
+  switch (code) {
+    case 'unavailable':
+      return 503;
+    case 'id_conflict':
+      return 409;
+    case 'expired':
+      return 410;
+    case 'unknown_zone':
+      return 404;
+    default:
+      return 422;
+  }
 }

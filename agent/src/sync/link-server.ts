@@ -15,26 +15,11 @@ import {
   type MessageOf,
   type MessageType,
   type PayloadOf,
-  type SiteSettings,
-  type SystemState,
   type ZoneState,
 } from '@boiler/shared';
 import { commandTraceOn, frameBytes, linkProof, monotonicMicros, newNonce, refuseUpgrade, targetPath, traceCommand, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
 import type { AgentBus } from '../bus.js';
-import type { CommandAnswer } from '../api/server.js';
-
-/** What the link reads from the agent: the outbox (the event table) and current state. */
-export interface OutboxSource {
-  lastSeq(): number;
-  /** The oldest event still stored, or 0 when there is none. */
-  oldestSeq(): number;
-  eventsAfter(afterSeq: number, limit: number): EventEntry[];
-  zones(): ZoneState[];
-  system(): SystemState;
-  settings(): SiteSettings;
-  execute(command: Command, actor: string): CommandAnswer;
-  now(): number;
-}
+import type { OutboxSource } from '../facade.js';
 
 export interface LinkOptions {
   secret: string;

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createLogger } from '@boiler/service';
 import type { SystemState } from '@boiler/shared';
-import { createApiServer, type AgentFacade } from '../../src/api/server.js';
+import { createApiServer } from '../../src/api/server.js';
+import type { AgentFacade, CommandRefusalCode } from '../../src/facade.js';
 
 const system: SystemState = { away: false, away_until: null, outdoor_c: -5, boiler_firing: false, hardware: 'pi', time_zone: 'UTC', alerts: [], updated_at: 1 };
 
@@ -16,7 +17,7 @@ function facade(extra: Partial<AgentFacade> = {}): AgentFacade {
     schedules: () => [],
     presets: () => [],
     health: () => ({ status: 'ok', reasons: [], uptime: 1, db_size: 1, memory: { rss: 1, heap_used: 1 }, storage: { ok: true, pending: 0, dropped: { samples: 0, events: 0, invalid: 0 } } }),
-    execute: () => ({ kind: 'refused', status: 503, code: 'unavailable', message: 'test' }),
+    execute: () => ({ kind: 'refused', code: 'unavailable', message: 'test' }),
     now: () => 1,
     ...extra,
   };
@@ -61,5 +62,19 @@ describe('agent API server', () => {
     expect((await fetch(`${url}/api/commands`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'x' })).status).toBe(415);
     expect((await fetch(`${url}/api/nothing`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
+  });
+
+  it.each([
+    ['unavailable', 503],
+    ['id_conflict', 409],
+    ['expired', 410],
+    ['unknown_zone', 404],
+    ['mode_not_auto', 422],
+  ] as [CommandRefusalCode, number][])('maps the agent refusing a command with %s to HTTP %i, with the code and message', async (code, status) => {
+    const url = await listen(facade({ execute: () => ({ kind: 'refused', code, message: `refused: ${code}` }) }), 'k'.repeat(20));
+    const body = { id: '0b8f3b4e-7a40-4c59-9f0e-6f2d7f1c2a11', created_at: 1, expires_at: 9e12, body: { type: 'zone_mode', zone: 'Z1', mode: 'OFF' } };
+    const res = await fetch(`${url}/api/commands`, { method: 'POST', headers: { authorization: `Bearer ${'k'.repeat(20)}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code, message: `refused: ${code}` });
   });
 });
