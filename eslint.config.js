@@ -54,6 +54,25 @@ export const agentLayerImportRule = {
   ],
 };
 
+/**
+ * The Agent (agent.ts) and what it offers its edges (facade.ts) answer in domain terms; the edges
+ * (api/ for HTTP, sync/ for the relay link) map those answers to statuses and frames. So neither
+ * imports an edge: a type both need lives in facade.ts.
+ */
+export const agentCoreImportRule = {
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        {
+          regex: '^\\./(api|sync)(/|$)',
+          message: 'agent.ts and facade.ts must not import api/ or sync/: the edges map domain answers; move the shared type into facade.ts.',
+        },
+      ],
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/out/**', '**/dist/**', 'coverage/**', '.test-results/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -100,6 +119,10 @@ export default tseslint.config(
   {
     files: ['agent/src/hardware/**/*.ts', 'agent/src/control/**/*.ts', 'agent/src/store/**/*.ts'],
     rules: agentLayerImportRule,
+  },
+  {
+    files: ['agent/src/agent.ts', 'agent/src/facade.ts'],
+    rules: agentCoreImportRule,
   },
   {
     files: ['desktop/src/renderer/**/*.{ts,vue}'],

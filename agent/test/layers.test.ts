@@ -32,7 +32,16 @@ describe('the agent layers import only downward', () => {
   });
 
   it('the edges above may still import the Agent and the API types', async () => {
-    const messages = await lintTempFile('agent/src/sync', "import type { Agent } from '../agent.js';\nimport type { AgentFacade } from '../api/server.js';\nexport type Edge = [Agent, AgentFacade];\n");
+    const messages = await lintTempFile('agent/src/sync', "import type { Agent } from '../agent.js';\nimport type { AgentFacade } from '../facade.js';\nimport type { ApiOptions } from '../api/server.js';\nexport type Edge = [Agent, AgentFacade, ApiOptions];\n");
     expect(messages).toEqual([]);
+  });
+
+  it('agent.ts and facade.ts may not import an edge (api/, sync/): they answer in domain terms', async () => {
+    const messages = await lintTempFile(
+      'agent/src',
+      "import type { ApiOptions } from './api/server.js';\nimport type { LinkServer } from './sync/link-server.js';\nexport type Edge = [ApiOptions, LinkServer];\n",
+      'agent.ts',
+    );
+    expect(restricted(messages)).toHaveLength(2);
   });
 });
