@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { RawData } from 'ws';
 import {
   type Codec,
   message,
@@ -20,6 +20,7 @@ import {
 import { commandTraceOn, frameBytes, linkProof, monotonicMicros, newNonce, refuseUpgrade, targetPath, traceCommand, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
 import type { AgentBus } from '../bus.js';
 import type { OutboxSource } from '../facade.js';
+import { REAL_LINK_SERVER_DEPS, SOCKET_OPEN, type LinkServerDeps, type LinkSocket, type LinkSocketServer, type LinkTimers } from './link-socket.js';
 
 export interface LinkOptions {
   secret: string;
@@ -78,6 +79,12 @@ export interface LinkStats {
 /** URGENT events go to the relay at once; samples wait for the next batch. */
 const URGENT = new Set<EventEntry['event']>(['ON', 'OFF', 'ALERT', 'COMMAND']);
 
+/** A catch-up or sync stream sends its next page only once the socket holds less than this unsent. */
+export const STREAM_LOW_WATER_BYTES = 256 * 1024;
+
+/** How long a peer has to complete a closing handshake before its socket is cut. */
+const CLOSE_GRACE_MS = 2000;
+
 /** The agent's side of the relay link: ws at /ws, challenge-response auth, outbox publishing. */
 export class LinkServer {
   readonly stats: LinkStats = {
@@ -91,12 +98,13 @@ export class LinkServer {
     framesReceived: 0,
     relayAckedSeq: 0,
   };
-  private readonly wss: WebSocketServer;
+  private readonly socketServer: LinkSocketServer;
   private readonly sessions = new Set<RelaySession>();
-  private batchTimer: NodeJS.Timeout | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private readonly started = performance.now();
+  private batchTimer: unknown;
+  private heartbeatTimer: unknown;
+  private readonly started: number;
   private readonly options: LinkOptions;
+  private readonly deps: LinkServerDeps;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
 
   constructor(
@@ -105,9 +113,13 @@ export class LinkServer {
     private readonly codec: Codec,
     private readonly log: Logger,
     options: Pick<LinkOptions, 'secret' | 'agentName'> & Partial<LinkOptions>,
+    /** The socket server, timers and clock; the real ones unless a test steps its own. */
+    deps: Partial<LinkServerDeps> = {},
   ) {
     this.options = { ...DEFAULT_LINK_OPTIONS, ...options };
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayloadBytes, perMessageDeflate: false });
+    this.deps = { ...REAL_LINK_SERVER_DEPS, ...deps };
+    this.started = this.deps.monotonic();
+    this.socketServer = this.deps.createSocketServer({ maxPayload: this.options.maxPayloadBytes });
   }
 
   /** Serves /ws on the agent's HTTP server. */
@@ -117,12 +129,24 @@ export class LinkServer {
       const urgent = events.some((e) => URGENT.has(e.event));
       for (const s of this.sessions) s.eventsAppended(urgent);
     });
-    this.batchTimer = setInterval(() => {
+    this.batchTimer = this.deps.timers.setInterval(() => {
       for (const s of this.sessions) s.flush();
     }, this.options.batchIntervalMs);
-    this.heartbeatTimer = setInterval(() => {
+    this.heartbeatTimer = this.deps.timers.setInterval(() => {
       for (const s of this.sessions) s.heartbeat();
     }, this.options.heartbeatIntervalMs);
+  }
+
+  /**
+   * Takes a relay's connection once upgraded to a websocket: attach's upgrade path hands its
+   * sockets here, and so can a framework's websocket route. The handshake starts at once.
+   */
+  accept(socket: LinkSocket, remoteAddress: string): void {
+    const session = new RelaySession(socket, remoteAddress, this.source, this.codec, this.log, this.options, this.stats, this.deps, () => this.uptimeSeconds());
+    this.sessions.add(session);
+    this.stats.connections++;
+    socket.on('close', () => this.sessions.delete(session));
+    session.begin();
   }
 
   /** Sends every relay what it has not had yet, then a heartbeat: the last word before a stop. */
@@ -134,10 +158,10 @@ export class LinkServer {
   stop(server?: Server): void {
     if (server !== undefined) server.off('upgrade', this.onUpgrade);
     this.bus.removeAll(this);
-    clearInterval(this.batchTimer);
-    clearInterval(this.heartbeatTimer);
+    this.deps.timers.clearInterval(this.batchTimer);
+    this.deps.timers.clearInterval(this.heartbeatTimer);
     for (const s of this.sessions) s.close(CLOSE.shuttingDown, 'agent stopping');
-    this.wss.close();
+    this.socketServer.close();
   }
 
   sessionCount(): number {
@@ -145,7 +169,7 @@ export class LinkServer {
   }
 
   uptimeSeconds(): number {
-    return (performance.now() - this.started) / 1000;
+    return (this.deps.monotonic() - this.started) / 1000;
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -155,15 +179,7 @@ export class LinkServer {
       return;
     }
     socket.on('error', () => socket.destroy());
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new RelaySession(ws, req.socket.remoteAddress ?? 'unknown', this.source, this.codec, this.log, this.options, this.stats, () =>
-        this.uptimeSeconds(),
-      );
-      this.sessions.add(session);
-      this.stats.connections++;
-      ws.on('close', () => this.sessions.delete(session));
-      session.begin();
-    });
+    this.socketServer.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req.socket.remoteAddress ?? 'unknown'));
   }
 }
 
@@ -176,7 +192,10 @@ class RelaySession {
   private readonly nonce = newNonce();
   /** Both nonces and names, once the relay has sent its own nonce. */
   private session: LinkSession | null = null;
-  private authTimer: NodeJS.Timeout | undefined;
+  private authTimer: unknown;
+  private closeGuard: unknown;
+  /** Streams waiting for the send buffer to drain; woken by send callbacks and by the close. */
+  private drainWaiters: (() => void)[] = [];
   /** The newest seq sent live on this socket. */
   private liveSeq = 0;
   private pendingEvents = false;
@@ -186,7 +205,9 @@ class RelaySession {
   private client = '';
   private badFrameTimes: number[] = [];
   private streaming = Promise.resolve();
-  private lastHeard = performance.now();
+  private lastHeard: number;
+  private readonly timers: LinkTimers;
+  private readonly monotonic: () => number;
   /** While command stages are traced: when the frame being handled arrived, and when this session last heard of new events (monotonic µs). */
   private frameArrivedUs: number | undefined;
   private eventsAppendedUs = 0;
@@ -195,15 +216,20 @@ class RelaySession {
   private flushAfterAnswer = false;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: LinkSocket,
     private readonly address: string,
     private readonly source: OutboxSource,
     private readonly codec: Codec,
     private readonly log: Logger,
     private readonly options: LinkOptions,
     private readonly stats: LinkStats,
+    deps: Pick<LinkServerDeps, 'timers' | 'monotonic'>,
     private readonly uptime: () => number,
-  ) {}
+  ) {
+    this.timers = deps.timers;
+    this.monotonic = deps.monotonic;
+    this.lastHeard = this.monotonic();
+  }
 
   begin(): void {
     this.ws.on('error', (err) => {
@@ -213,14 +239,16 @@ class RelaySession {
     });
     this.ws.on('message', (data, isBinary) => this.guarded(data, isBinary));
     this.ws.on('pong', () => {
-      this.lastHeard = performance.now();
+      this.lastHeard = this.monotonic();
     });
     this.ws.on('close', (code, reason) => {
       this.state = 'closed';
-      clearTimeout(this.authTimer);
+      this.timers.clearTimeout(this.authTimer);
+      this.timers.clearTimeout(this.closeGuard);
+      this.wakeDrainWaiters();
       this.log.info({ address: this.address, client: this.client, code, reason: reason.toString() }, 'relay link closed');
     });
-    this.authTimer = setTimeout(() => {
+    this.authTimer = this.timers.setTimeout(() => {
       if (this.state === 'challenged' || this.state === 'proving') {
         this.stats.authTimeouts++;
         this.log.warn({ address: this.address, state: this.state }, 'relay did not answer the challenge in time');
@@ -233,10 +261,11 @@ class RelaySession {
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    clearTimeout(this.authTimer);
+    this.timers.clearTimeout(this.authTimer);
+    this.wakeDrainWaiters();
     this.ws.close(code, reason);
-    // A peer that never completes the closing handshake is cut off.
-    setTimeout(() => this.ws.terminate(), 2000).unref();
+    // A peer that never completes the closing handshake is cut off (the close event clears this).
+    this.closeGuard = this.timers.setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
   }
 
   eventsAppended(urgent: boolean): void {
@@ -301,7 +330,7 @@ class RelaySession {
 
   heartbeat(): void {
     if (this.state !== 'open') return;
-    if (performance.now() - this.lastHeard > this.options.heartbeatIntervalMs * 3) {
+    if (this.monotonic() - this.lastHeard > this.options.heartbeatIntervalMs * 3) {
       this.log.warn({ client: this.client }, 'relay silent for three heartbeats; closing the link');
       this.ws.terminate();
       return;
@@ -328,7 +357,7 @@ class RelaySession {
   }
 
   private received(data: RawData, isBinary: boolean): void {
-    this.lastHeard = performance.now();
+    this.lastHeard = this.monotonic();
     this.frameArrivedUs = commandTraceOn(this.log) ? monotonicMicros() : undefined;
     this.stats.framesReceived++;
     const frame = isBinary ? frameBytes(data) : data.toString();
@@ -341,7 +370,7 @@ class RelaySession {
       const tooBig = code === 'inflate_limit' || code === 'frame_too_large';
       if (this.state !== 'open') return this.close(tooBig ? CLOSE.tooBig : CLOSE.badData, code);
       if (tooBig) return this.close(CLOSE.tooBig, code);
-      const now = performance.now();
+      const now = this.monotonic();
       this.badFrameTimes = this.badFrameTimes.filter((t) => now - t < 60_000);
       this.badFrameTimes.push(now);
       if (this.badFrameTimes.length >= 20) this.close(CLOSE.badData, 'too many bad frames');
@@ -377,7 +406,7 @@ class RelaySession {
         this.log.warn({ address: this.address, client: this.client }, 'relay failed the challenge (wrong secret)');
         return this.close(CLOSE.authFailed, 'auth failed');
       }
-      clearTimeout(this.authTimer);
+      this.timers.clearTimeout(this.authTimer);
       this.session = null;
       this.state = 'open';
       this.liveSeq = this.source.lastSeq();
@@ -513,11 +542,23 @@ class RelaySession {
     }
   }
 
-  /** Waits until the socket's send buffer is small, so a long stream holds one page in memory at a time. */
-  private async drained(): Promise<void> {
-    while (this.state === 'open' && this.ws.bufferedAmount > 256 * 1024) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  /**
+   * Resolves once the socket's send buffer is small (or the session is over), so a long stream
+   * holds about one page in memory at a time. Woken by the send callbacks, which run as frames are
+   * written out, and by the close: no timer polls it.
+   */
+  private drained(): Promise<void> {
+    if (this.isDrained()) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private isDrained(): boolean {
+    return this.state !== 'open' || this.ws.bufferedAmount <= STREAM_LOW_WATER_BYTES;
+  }
+
+  private wakeDrainWaiters(): void {
+    if (this.drainWaiters.length === 0 || !this.isDrained()) return;
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 
   private sendEvents(events: EventEntry[], id?: string): void {
@@ -527,10 +568,10 @@ class RelaySession {
   }
 
   private send<T extends MessageType>(type: T, payload: PayloadOf<T>, meta: { id?: string } = {}): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.readyState !== SOCKET_OPEN) return;
     const frame = this.codec.encode(message(type, payload, { ts: this.source.now(), ...meta }) as Message);
     this.stats.framesSent++;
-    this.ws.send(frame, { binary: typeof frame !== 'string' });
+    this.ws.send(frame, { binary: typeof frame !== 'string' }, () => this.wakeDrainWaiters());
   }
 }
 

@@ -1,4 +1,5 @@
-import WebSocket, { type RawData } from 'ws';
+import type WebSocket from 'ws';
+import type { RawData } from 'ws';
 import {
   type Codec,
   HANDSHAKE_LIMITS,
@@ -15,6 +16,7 @@ import {
   type ZoneState,
 } from '@boiler/shared';
 import { commandTraceOn, frameBytes, linkProof, monotonicMicros, newNonce, traceCommand, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
+import { REAL_AGENT_LINK_DEPS, SOCKET_OPEN, type AgentLinkDeps, type LinkSocket } from './link-socket.js';
 
 /** Where the link writes what the agent sends: the replica, applied in transactions. */
 export interface ReplicaSink {
@@ -66,6 +68,9 @@ export const DEFAULT_LINK_CLIENT_OPTIONS = {
   maxPayloadBytes: 1024 * 1024,
   authTimeoutMs: 10_000,
 } as const;
+
+/** How long the agent has to complete a closing handshake before its socket is cut. */
+const CLOSE_GRACE_MS = 2000;
 
 /** Close codes the relay's side uses (the agent's side uses the same numbers for the same reasons). */
 export const LINK_CLOSE = {
@@ -139,22 +144,24 @@ export class AgentLink {
     lastConnectedAt: null,
     lastHeartbeat: null,
   };
-  private ws: WebSocket | undefined;
+  private ws: LinkSocket | undefined;
   private open = false;
   private state: LinkState = 'closed';
   private session: LinkSession | null = null;
-  private authTimer: NodeJS.Timeout | undefined;
+  private authTimer: unknown;
   /** The full sync asked for on this socket, if any: pages nobody asked for are refused. */
   private syncRequested: { replace: boolean } | null = null;
   private stopped = true;
   private attempt = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private deadTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: unknown;
+  private deadTimer: unknown;
+  private pingTimer: unknown;
+  private closeGuard: unknown;
   private highestSeen = 0;
   private catchUp: { to: number; progressAt: number; applied: number; from: number; startedAt: number } | null = null;
   private syncing: { target: number } | null = null;
   private readonly options: LinkClientOptions;
+  private readonly deps: AgentLinkDeps;
   private readonly listeners = new Set<LinkListener>();
   /** When the frame being handled arrived (monotonic µs), kept only while command stages are traced. */
   private frameArrivedUs: number | undefined;
@@ -164,9 +171,11 @@ export class AgentLink {
     private readonly codec: Codec,
     private readonly log: Logger,
     options: Pick<LinkClientOptions, 'url' | 'secret' | 'clientName'> & Partial<LinkClientOptions>,
-    private readonly random: () => number = Math.random,
+    /** The socket factory, timers, clock and jitter; the real ones unless a test steps its own. */
+    deps: Partial<AgentLinkDeps> = {},
   ) {
     this.options = { ...DEFAULT_LINK_CLIENT_OPTIONS, ...options };
+    this.deps = { ...REAL_AGENT_LINK_DEPS, ...deps };
   }
 
   listen(listener: LinkListener): () => void {
@@ -185,7 +194,8 @@ export class AgentLink {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.reconnectTimer);
+    this.deps.timers.clearTimeout(this.reconnectTimer);
+    this.deps.timers.clearTimeout(this.closeGuard);
     this.teardownTimers();
     if (this.ws !== undefined) {
       this.ws.removeAllListeners('close');
@@ -205,12 +215,12 @@ export class AgentLink {
   backoffDelay(attempt: number): number {
     const base = Math.min(this.options.backoffMaxMs, this.options.backoffMinMs * 2 ** attempt);
     // "Equal jitter": at least half the delay, so a herd of relays spreads without retrying at once.
-    return Math.round(base / 2 + this.random() * (base / 2));
+    return Math.round(base / 2 + this.deps.random() * (base / 2));
   }
 
   private connect(): void {
     if (this.stopped) return;
-    const ws = new WebSocket(this.options.url, {
+    const ws = this.deps.createSocket(this.options.url, {
       ...this.options.socketOptions,
       maxPayload: this.options.maxPayloadBytes,
       perMessageDeflate: false,
@@ -231,6 +241,7 @@ export class AgentLink {
     });
     ws.on('close', (code, reason) => {
       this.log.info({ code, reason: reason.toString() }, 'agent link closed');
+      this.deps.timers.clearTimeout(this.closeGuard);
       this.teardownTimers();
       this.markClosed();
       this.scheduleReconnect();
@@ -238,14 +249,14 @@ export class AgentLink {
     ws.on('open', () => {
       this.heard();
       this.state = 'awaiting_challenge';
-      this.authTimer = setTimeout(() => {
+      this.authTimer = this.deps.timers.setTimeout(() => {
         if (this.ws !== ws || this.state === 'open') return;
         this.stats.authFailures++;
         this.log.warn({ state: this.state, timeout_ms: this.options.authTimeoutMs }, 'agent did not finish the handshake in time');
         this.closeSocket(LINK_CLOSE.authTimeout, 'auth timeout');
       }, this.options.authTimeoutMs);
-      this.pingTimer = setInterval(() => {
-        if (ws.readyState === ws.OPEN) ws.ping();
+      this.pingTimer = this.deps.timers.setInterval(() => {
+        if (ws.readyState === SOCKET_OPEN) ws.ping();
       }, Math.max(1000, this.options.deadAfterMs / 3));
     });
   }
@@ -254,7 +265,7 @@ export class AgentLink {
     this.state = 'closed';
     this.session = null;
     this.syncRequested = null;
-    clearTimeout(this.authTimer);
+    this.deps.timers.clearTimeout(this.authTimer);
     if (this.open) {
       this.open = false;
       this.stats.disconnects++;
@@ -268,18 +279,18 @@ export class AgentLink {
     if (this.stopped) return;
     const delay = this.backoffDelay(this.attempt++);
     this.log.info({ delay_ms: delay, attempt: this.attempt }, 'reconnecting to the agent');
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    this.reconnectTimer = this.deps.timers.setTimeout(() => this.connect(), delay);
   }
 
   private teardownTimers(): void {
-    clearTimeout(this.deadTimer);
-    clearInterval(this.pingTimer);
+    this.deps.timers.clearTimeout(this.deadTimer);
+    this.deps.timers.clearInterval(this.pingTimer);
   }
 
   /** Anything from the agent (a frame or a pong) proves the link is alive. */
   private heard(): void {
-    clearTimeout(this.deadTimer);
-    this.deadTimer = setTimeout(() => {
+    this.deps.timers.clearTimeout(this.deadTimer);
+    this.deadTimer = this.deps.timers.setTimeout(() => {
       this.log.warn({ silent_ms: this.options.deadAfterMs }, 'agent link silent; treating it as dead');
       this.ws?.terminate();
     }, this.options.deadAfterMs);
@@ -291,11 +302,12 @@ export class AgentLink {
     if (ws === undefined) return;
     this.state = 'closed';
     ws.close(code, reason);
-    setTimeout(() => ws.terminate(), 2000).unref();
+    // The close event clears this; a peer that never completes the closing handshake is cut off.
+    this.closeGuard = this.deps.timers.setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
   }
 
   /** The socket's message handler: nothing a frame holds may throw out of it and stop the relay. */
-  private guarded(ws: WebSocket, data: RawData, isBinary: boolean): void {
+  private guarded(ws: LinkSocket, data: RawData, isBinary: boolean): void {
     if (ws !== this.ws) return; // a frame from a socket already replaced
     try {
       this.received(data, isBinary);
@@ -352,7 +364,7 @@ export class AgentLink {
       return;
     }
     if (this.state === 'awaiting_ok' && m.type === 'auth_ok') {
-      clearTimeout(this.authTimer);
+      this.deps.timers.clearTimeout(this.authTimer);
       this.state = 'open';
       this.linkOpened(m.payload.last_seq);
       return;
@@ -368,7 +380,7 @@ export class AgentLink {
     this.open = true;
     this.attempt = 0;
     this.stats.connects++;
-    this.stats.lastConnectedAt = Date.now();
+    this.stats.lastConnectedAt = this.deps.now();
     // The agent's word on this fresh session, not a maximum over earlier ones (its database may have been replaced).
     this.highestSeen = agentLastSeq;
     const applied = this.replica.appliedSeq();
@@ -421,7 +433,7 @@ export class AgentLink {
       case 'heartbeat': {
         this.highestSeen = Math.max(this.highestSeen, m.payload.last_seq);
         const applied = this.replica.appliedSeq();
-        this.stats.lastHeartbeat = { last_seq: m.payload.last_seq, digest_match: m.payload.digest === this.replica.digest(), at: Date.now() };
+        this.stats.lastHeartbeat = { last_seq: m.payload.last_seq, digest_match: m.payload.digest === this.replica.digest(), at: this.deps.now() };
         // Events travel before the heartbeat on the same socket, so an applied seq past the one it reports is wrong.
         if (applied > m.payload.last_seq && this.syncing === null && this.syncRequested === null) this.resyncAhead(applied, m.payload.last_seq);
         else if (applied < m.payload.last_seq) this.maybeCatchUp();
@@ -513,7 +525,7 @@ export class AgentLink {
     const after = this.replica.applyEvents(events, { allowGap });
     const fresh = events.filter((e) => e.seq > before && e.seq <= after);
     this.stats.eventsApplied += fresh.length;
-    const at = Date.now();
+    const at = this.deps.now();
     for (const l of this.listeners) l.applied?.(fresh, at);
     this.sendAck();
   }
@@ -528,18 +540,19 @@ export class AgentLink {
     const applied = this.replica.appliedSeq();
     if (this.catchUp !== null) {
       if (applied >= this.catchUp.to) {
-        const ms = performance.now() - this.catchUp.startedAt;
+        const ms = this.deps.monotonic() - this.catchUp.startedAt;
         this.log.info({ events: applied - this.catchUp.from, ms: Math.round(ms * 100) / 100, applied }, 'caught up');
         this.catchUp = null;
       }
       else if (applied > this.catchUp.applied) {
         this.catchUp.applied = applied;
-        this.catchUp.progressAt = Date.now();
+        this.catchUp.progressAt = this.deps.monotonic();
         return;
-      } else if (Date.now() - this.catchUp.progressAt < this.options.catchUpStallMs) return;
+      } else if (this.deps.monotonic() - this.catchUp.progressAt < this.options.catchUpStallMs) return;
     }
     if (this.highestSeen <= applied) return;
-    this.catchUp = { to: this.highestSeen, progressAt: Date.now(), applied, from: applied, startedAt: performance.now() };
+    const started = this.deps.monotonic();
+    this.catchUp = { to: this.highestSeen, progressAt: started, applied, from: applied, startedAt: started };
     this.stats.rangeRequests++;
     this.send('range_request', { after_seq: applied, to_seq: this.highestSeen });
   }
@@ -552,8 +565,9 @@ export class AgentLink {
 
   private send<T extends MessageType>(type: T, payload: PayloadOf<T>, id?: string): boolean {
     const ws = this.ws;
-    if (ws === undefined || ws.readyState !== ws.OPEN) return false;
-    const frame = this.codec.encode(message(type, payload, id === undefined ? { ts: Date.now() } : { ts: Date.now(), id }) as Message);
+    if (ws === undefined || ws.readyState !== SOCKET_OPEN) return false;
+    const ts = this.deps.now();
+    const frame = this.codec.encode(message(type, payload, id === undefined ? { ts } : { ts, id }) as Message);
     ws.send(frame, { binary: typeof frame !== 'string' });
     return true;
   }
