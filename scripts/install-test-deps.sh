@@ -9,7 +9,7 @@ set -euo pipefail
 # prometheus: its promtool checks the relay's /metrics (without the node exporter it recommends);
 # faketime: libfaketime steps the agent's wall clock alone in the clock-step test.
 PACKAGES=(libsecret-1-dev gnome-keyring dbus redis-server mosquitto iproute2 openssl faketime)
-NO_RECOMMENDS=(docker-compose prometheus)
+NO_RECOMMENDS=(docker-compose prometheus chromium)
 
 missing=()
 for p in "${PACKAGES[@]}" "${NO_RECOMMENDS[@]}"; do

@@ -11,6 +11,10 @@ npm run build
 mkdir -p .test-results
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile=.test-results/vitest.json || status=$?
+# The UI end to end: Debian's chromium against a real agent and relay per suite (playwright.config.ts).
+e2e_status=0
+npx playwright test || e2e_status=$?
 node scripts/test-summary.mjs .test-results/vitest.json
+if ((e2e_status != 0)); then echo "test-all: e2e (playwright) FAILED"; status=$e2e_status; else echo "test-all: e2e (playwright) passed"; fi
 echo "test-all: finished in $(( $(date +%s) - start )) s"
 exit "$status"

@@ -1,0 +1,55 @@
+import { test as base } from '@playwright/test';
+import { startAgent, TEST_API_KEY, type AgentUnderTest } from '../../support/agent-process.js';
+import { startRelay, type RelayUnderTest } from '../../support/relay-process.js';
+import { stopAndCleanUp } from '../../support/processes.js';
+
+/** Seconds of silence after which the relay calls the link dead: short, so offline shows quickly. */
+export const LINK_DEAD_AFTER_S = 5;
+
+/** A real agent on the simulator and a real relay linked to it, serving the built UI. */
+export interface Site {
+  agent: AgentUnderTest;
+  relay: RelayUnderTest;
+  /** The relay's address: the browser's origin. */
+  url: string;
+  apiKey: string;
+}
+
+export async function startSite(): Promise<Site> {
+  // Heartbeats and batches every second, so a link that is alive never looks dead at LINK_DEAD_AFTER_S.
+  const agent = await startAgent({ env: { SIM_SPEED: '60', BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '1' } });
+  let relay: RelayUnderTest | undefined;
+  try {
+    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LINK_DEAD_AFTER: String(LINK_DEAD_AFTER_S), COMMAND_TIMEOUT: '10' } });
+    await relay.proc.waitForLog((l) => l.msg === 'agent link open');
+  } catch (err) {
+    await stopAndCleanUp(relay, agent);
+    throw err;
+  }
+  return { agent, relay, url: relay.url, apiKey: TEST_API_KEY };
+}
+
+/**
+ * `test` with a `site` per worker: one worker runs a file's tests in order (workers: 1), and a
+ * failed test gets a fresh worker, so a broken site is not handed on.
+ */
+export const test = base.extend<{ baseURL: string }, { site: Site }>({
+  site: [
+    // Playwright reads a fixture's dependencies from its first parameter's pattern; this one has none.
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const site = await startSite();
+      try {
+        await use(site);
+      } finally {
+        await stopAndCleanUp(site.relay, site.agent);
+      }
+    },
+    { scope: 'worker' },
+  ],
+  baseURL: async ({ site }, use) => {
+    await use(site.url);
+  },
+});
+
+export { expect } from '@playwright/test';
