@@ -10,6 +10,8 @@ export {
   QUEUE_BUSY_TIMEOUT_MS,
   QUEUE_SYNCHRONOUS,
   migrateQueue,
+  moveQueueOutOf,
+  queueFileBeside,
   openQueueDatabase,
   queueSchemaVersion,
   type QueueMigration,

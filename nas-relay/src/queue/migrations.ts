@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { runMigrations, type SchemaMigration, type SchemaVersion } from '@boiler/service';
 import Database from 'better-sqlite3';
 import { QueueMigrationError, QueueSchemaTooNewError } from './errors.js';
@@ -6,9 +8,10 @@ import { QueueMigrationError, QueueSchemaTooNewError } from './errors.js';
 export type QueueMigration = SchemaMigration;
 
 /*
- * The queue lives in the relay's DB_PATH file beside the replica, which owns PRAGMA user_version
- * for its own migrations. So the queue keeps its version in a table of its own, and its tables
- * carry a `queue_` prefix so that neither part can ever take a name the other uses.
+ * The queue used to live in the relay's DB_PATH file beside the replica, which owns PRAGMA
+ * user_version for its own migrations. So the queue keeps its version in a table of its own, and
+ * its tables carry a `queue_` prefix so that neither part can ever take a name the other uses.
+ * It now has a file of its own (queueFileBeside), and moves out of the replica's on first start.
  */
 
 /**
@@ -87,6 +90,81 @@ export function migrateQueue(db: Database.Database, migrations: readonly QueueMi
     tooNew: (found, known) => new QueueSchemaTooNewError(found, known),
     failed: (v, name, cause) => new QueueMigrationError(v, name, cause),
   });
+}
+
+/**
+ * The queue's own file beside the replica's: `/data/relay.db` -> `/data/relay-queue.db`. Its own
+ * file, because in a shared WAL every fsync of a queue commit (synchronous FULL) also flushed the
+ * replica's unsynced frames, and the replica's growth set off checkpoints inside queue commits.
+ */
+export function queueFileBeside(replicaPath: string): string {
+  const ext = extname(replicaPath);
+  return join(dirname(replicaPath), `${basename(replicaPath, ext)}-queue${ext}`);
+}
+
+/** queue_commands' columns, for a copy that names each (the arrival is shifted on the way). */
+const MOVED_COLUMNS = [
+  'id',
+  'arrival',
+  'body',
+  'created_at',
+  'expires_at',
+  'issued_by',
+  'client',
+  'accepted_at',
+  'state',
+  'attempts',
+  'next_attempt_at',
+  'sent_at',
+  'last_error',
+  'result',
+  'finished_at',
+  'discarded_at',
+  'updated_at',
+] as const;
+
+/**
+ * Moves the queue's rows out of the file at `oldPath` (the replica's, where earlier relays kept
+ * them) into `db`, then drops the queue's tables there; returns how many commands moved. Commands
+ * keep their order after any already in `db`, and their audit rows come with them. Two commits,
+ * copy first: a crash between them leaves the rows in both files, and the next start copies
+ * nothing twice (a command already in `db` is skipped, audit rows with it) before dropping.
+ */
+export function moveQueueOutOf(db: Database.Database, oldPath: string): number {
+  if (!existsSync(oldPath)) return 0;
+  const old = new Database(oldPath, { fileMustExist: true });
+  try {
+    old.pragma(`busy_timeout = ${QUEUE_BUSY_TIMEOUT_MS}`);
+    if (queueSchemaVersion(old) === 0) return 0;
+    // The old tables at this build's schema, so the column lists below fit both files.
+    migrateQueue(old);
+  } finally {
+    old.close();
+  }
+  db.prepare('ATTACH DATABASE ? AS moving').run(oldPath);
+  try {
+    const moved = db
+      .transaction((): number => {
+        const after = (db.prepare('SELECT coalesce(max(arrival), 0) AS n FROM main.queue_commands').get() as { n: number }).n;
+        const fresh = 'SELECT id FROM moving.queue_commands WHERE id NOT IN (SELECT id FROM main.queue_commands)';
+        db.prepare(
+          `INSERT INTO main.queue_audit (ts, command_id, client, action, detail)
+           SELECT ts, command_id, client, action, detail FROM moving.queue_audit WHERE command_id IN (${fresh}) ORDER BY id`,
+        ).run();
+        const columns = MOVED_COLUMNS.join(', ');
+        const values = MOVED_COLUMNS.map((c) => (c === 'arrival' ? 'arrival + ?' : c)).join(', ');
+        return db
+          .prepare(`INSERT INTO main.queue_commands (${columns}) SELECT ${values} FROM moving.queue_commands WHERE id IN (${fresh}) ORDER BY arrival`)
+          .run(after).changes;
+      })
+      .immediate();
+    db.transaction(() => {
+      db.exec('DROP TABLE moving.queue_audit; DROP TABLE moving.queue_commands; DROP TABLE moving.queue_schema;');
+    }).immediate();
+    return moved;
+  } finally {
+    db.exec('DETACH DATABASE moving');
+  }
 }
 
 /** How long a writer waits for a lock held by another connection (the replica's) before failing. */

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { CommandState } from '@boiler/shared';
 import { CommandExistsError, CommandNotFoundError, CommandQueueError, CorruptQueueRecordError } from './errors.js';
-import { QUEUE_SCHEMA_VERSION, openQueueDatabase, queueSchemaVersion } from './migrations.js';
+import { QUEUE_SCHEMA_VERSION, moveQueueOutOf, openQueueDatabase, queueFileBeside, queueSchemaVersion } from './migrations.js';
 import { AuditEntry, QueuedCommand, zeroCounts, type ListQuery, type QueueCounts } from './record.js';
 import { auditRows, type CommandQueueStore, type NewQueuedCommand } from './store.js';
 
@@ -93,9 +93,9 @@ function fromAuditRow(row: unknown): AuditEntry {
 }
 
 /**
- * The command queue on the relay's SQLite file (beside the replica, on its own connection).
- * Every write is an IMMEDIATE transaction under synchronous FULL: committed to disk when the
- * call returns.
+ * The command queue on a SQLite file: its own beside the replica's (openBeside), or any file
+ * (open). Every write is an IMMEDIATE transaction under synchronous FULL: committed to disk when
+ * the call returns.
  */
 export class SqliteCommandQueueStore implements CommandQueueStore {
   private readonly statements: StatementCache;
@@ -111,6 +111,17 @@ export class SqliteCommandQueueStore implements CommandQueueStore {
   /** Opens (creating if needed) the queue's tables in the file at `path`: pragmas, migrations, then the store. */
   static open(path: string): SqliteCommandQueueStore {
     return wrapOpened(openQueueDatabase(path), (db) => new SqliteCommandQueueStore(db));
+  }
+
+  /**
+   * The relay's queue: opens it in its own file beside the replica's (queueFileBeside), first
+   * moving over any commands an earlier relay kept in the replica's file at `replicaPath`.
+   */
+  static openBeside(replicaPath: string): SqliteCommandQueueStore {
+    return wrapOpened(openQueueDatabase(queueFileBeside(replicaPath)), (db) => {
+      moveQueueOutOf(db, replicaPath);
+      return new SqliteCommandQueueStore(db);
+    });
   }
 
   private stmt(sql: string): Database.Statement {

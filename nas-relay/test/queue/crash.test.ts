@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { SqliteCommandQueueStore } from '../../src/queue/index.js';
 import { FakeAgent } from './fakes/fake-transport.js';
 import { T0, buildQueue, setpoint, uuid } from './harness.js';
-import { useTempQueueFiles } from './temp-queue.js';
+import { REPLICA_FILE, useTempQueueFiles } from './temp-queue.js';
 
 const files = useTempQueueFiles();
 
@@ -33,7 +33,8 @@ async function enqueueThenKill(path: string, specs: string[]): Promise<{ lines: 
 
 describe('a relay killed with commands in its queue', () => {
   it('reopens with every accepted command, re-sends each once in arrival order, and the agent runs each once', async () => {
-    const path = files.path();
+    // The replica's file: the child opens the queue beside it, as the relay does.
+    const path = files.path(REPLICA_FILE);
     const [a, b, c] = [uuid(0xa), uuid(0xb), uuid(0xc)];
     const { lines, signal } = await enqueueThenKill(path, [`sent:${a}`, `sent:${b}`, `held:${c}`]);
     expect(signal).toBe('SIGKILL');
