@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { z } from 'zod';
+import { HistoryQuery, historyWindow } from '@boiler/shared';
 
 /** An error an HTTP route answers with: a status and a reason the client can act on. */
 export class HttpError extends Error {
@@ -144,26 +146,38 @@ export function intParam(url: URL, name: string, bounds: { min: number; max: num
   return n;
 }
 
-/** The latest instant a query may name: the end of JavaScript's Date range, in epoch ms. */
-export const MAX_QUERY_TIME = 8.64e15;
-
-/** The window a history query covers when it names no `from`. */
-export const DEFAULT_HISTORY_MS = 24 * 3600_000;
-
 /**
- * A history query's window (`from`, `to`, epoch ms) and `points`, or 400 naming the problem.
- * Defaults: up to `now`, the 24 hours before `to`, 500 points. A `to` so early that the default
- * window would start before 1970 (`?to=1`: seconds for milliseconds, most likely) is refused
- * rather than answered with a window nobody asked for.
+ * A history query's window (`from`, `to`, epoch ms) and `points`, or 400 naming the problem: the
+ * shared schema both read APIs use (see HistoryQuery and historyWindow in shared/).
  */
 export function historyParams(url: URL, now: number, maxPoints: number): { from: number; to: number; points: number } {
-  const to = intParam(url, 'to', { min: 1, max: MAX_QUERY_TIME }) ?? now;
-  const givenFrom = intParam(url, 'from', { min: 0, max: MAX_QUERY_TIME });
-  const points = intParam(url, 'points', { min: 1, max: maxPoints }) ?? 500;
-  if (givenFrom === undefined && to < DEFAULT_HISTORY_MS) {
-    throw new HttpError(400, 'invalid_query', `to=${to} leaves no room for the default 24 hours before it (times are epoch milliseconds); give from as well`);
+  const window = historyWindow(parseQuery(HistoryQuery, url), now);
+  if (!window.ok) throw new HttpError(400, 'invalid_query', window.message);
+  if (window.points > maxPoints) throw new HttpError(400, 'invalid_query', `points must be an integer from 1 to ${maxPoints}`);
+  return { from: window.from, to: window.to, points: window.points };
+}
+
+/** A query string's parameters as the shared query schemas take them: a repeated name gives an array. */
+export function queryValues(search: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const name of new Set(search.keys())) {
+    const all = search.getAll(name);
+    out[name] = all.length === 1 ? (all[0] as string) : all;
   }
-  const from = givenFrom ?? to - DEFAULT_HISTORY_MS;
-  if (from >= to) throw new HttpError(400, 'invalid_query', 'from must be before to');
-  return { from, to, points };
+  return out;
+}
+
+/** A request's query parsed by one of the shared query schemas, or 400 with every reason. */
+export function parseQuery<S extends z.ZodType>(schema: S, url: URL): z.infer<S> {
+  const parsed = schema.safeParse(queryValues(url.searchParams));
+  if (!parsed.success) throw new HttpError(400, 'invalid_query', queryProblems(parsed.error.issues));
+  return parsed.data;
+}
+
+/** The reasons a query was refused, one clause each (the schemas' messages name the parameter). */
+export function queryProblems(issues: readonly { message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => i.message)
+    .join('; ');
 }

@@ -9,3 +9,4 @@ export * from './parse.js';
 export * from './config.js';
 export * from './digest.js';
 export * from './live.js';
+export * from './queries.js';

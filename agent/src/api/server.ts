@@ -1,8 +1,8 @@
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { Command, EventKind, safeParseUnknown } from '@boiler/shared';
-import { HttpError, MAX_QUERY_TIME, RateLimiter, historyParams, intParam, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, targetPath, type Logger } from '@boiler/service';
+import { Command, EventsQuery, MAX_HISTORY_POINTS, safeParseUnknown } from '@boiler/shared';
+import { HttpError, RateLimiter, historyParams, parseQuery, pathSegments, readJsonBody, requestUrl, sameKey, sendError, sendJson, targetPath, type Logger } from '@boiler/service';
 import type { AgentFacade, CommandRefusalCode, EventQuery } from '../facade.js';
 
 export interface ApiOptions {
@@ -13,9 +13,6 @@ export interface ApiOptions {
   /** Serve HTTPS (and wss on /ws) with this pair: always off loopback. */
   tls?: { cert: string; key: string };
 }
-
-export const MAX_EVENTS = 2000;
-export const MAX_POINTS = 2000;
 
 /** The agent's REST API: the same read shapes as the relay's, commands with a bearer key. */
 export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Logger): Server {
@@ -85,11 +82,11 @@ export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Lo
       }
       if (resource === 'zones' && id !== undefined && sub === 'history') {
         if (!agent.zones().some((z) => z.zone === id)) throw new HttpError(404, 'unknown_zone', `no zone ${id}`);
-        const { from, to, points } = historyParams(url, agent.now(), MAX_POINTS);
+        const { from, to, points } = historyParams(url, agent.now(), MAX_HISTORY_POINTS);
         return sendJson(res, 200, { zone: id, from, to, points: agent.history(id, from, to, points) });
       }
       if (resource === 'system' && id === undefined) return sendJson(res, 200, agent.system());
-      if (resource === 'events' && id === undefined) return sendJson(res, 200, { events: agent.events(eventQuery(url)) });
+      if (resource === 'events' && id === undefined) return sendJson(res, 200, { events: agent.events(eventQuery(parseQuery(EventsQuery, url))) });
       if (resource === 'schedules' && id === undefined) return sendJson(res, 200, { schedules: agent.schedules() });
       if (resource === 'schedules' && id !== undefined) {
         const s = agent.schedules().find((x) => x.zone === id);
@@ -137,23 +134,16 @@ export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Lo
   return server;
 }
 
-function eventQuery(url: URL): EventQuery {
-  const q: EventQuery = { limit: intParam(url, 'limit', { min: 1, max: MAX_EVENTS }) ?? 200 };
-  const zone = url.searchParams.get('zone');
-  if (zone !== null && zone !== '') q.zone = zone;
-  const event = url.searchParams.get('event');
-  if (event !== null && event !== '') {
-    const e = EventKind.safeParse(event);
-    if (!e.success) throw new HttpError(400, 'invalid_query', `event must be one of ${EventKind.options.join(', ')}`);
-    q.event = e.data;
-  }
-  const from = intParam(url, 'from', { min: 0, max: MAX_QUERY_TIME });
-  if (from !== undefined) q.from = from;
-  const to = intParam(url, 'to', { min: 0, max: MAX_QUERY_TIME });
-  if (to !== undefined) q.to = to;
-  const before = intParam(url, 'before_seq', { min: 1, max: Number.MAX_SAFE_INTEGER });
-  if (before !== undefined) q.beforeSeq = before;
-  return q;
+/** The shared events query in the facade's terms. */
+export function eventQuery(q: EventsQuery): EventQuery {
+  return {
+    limit: q.limit,
+    ...(q.zone === undefined ? {} : { zone: q.zone }),
+    ...(q.event === undefined ? {} : { event: q.event }),
+    ...(q.from === undefined ? {} : { from: q.from }),
+    ...(q.to === undefined ? {} : { to: q.to }),
+    ...(q.before_seq === undefined ? {} : { beforeSeq: q.before_seq }),
+  };
 }
 
 /** A refusal in HTTP terms: retry later, a used id, too late, no such zone, or a command the state does not allow. */

@@ -2,8 +2,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { HttpError, RateLimiter, commandTraceOn, historyParams, intParam, monotonicMicros, pathSegments, readJsonBody, requestUrl, sameKey, refuseUpgrade, sendError, sendJson, targetPath, traceCommand, type Logger } from '@boiler/service';
-import { CommandState, EventKind, safeParseUnknown } from '@boiler/shared';
+import { HttpError, RateLimiter, commandTraceOn, historyParams, intParam, monotonicMicros, parseQuery, pathSegments, readJsonBody, requestUrl, sameKey, refuseUpgrade, sendError, sendJson, targetPath, traceCommand, type Logger } from '@boiler/service';
+import { CommandState, EventsQuery, MAX_HISTORY_POINTS, safeParseUnknown } from '@boiler/shared';
 import { CommandRequest, CommandConflictError } from '../queue/index.js';
 import type { Relay } from '../relay.js';
 import { serveUi } from './ui.js';
@@ -89,7 +89,7 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
           return sendJson(res, 200, zone);
         }
         if (sub === 'history') {
-          const { from, to, points } = historyParams(url, Date.now(), 2000);
+          const { from, to, points } = historyParams(url, Date.now(), MAX_HISTORY_POINTS);
           return sendJson(res, 200, { zone: id, from, to, points: relay.replica.history(id, from, to, points) });
         }
         break;
@@ -100,19 +100,8 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
         return sendJson(res, 200, system);
       }
       case 'events': {
-        const limit = intParam(url, 'limit', { min: 1, max: 2000 }) ?? 200;
-        const q: Parameters<Relay['events']>[0] = { limit };
-        const zone = url.searchParams.get('zone');
-        if (zone !== null && zone !== '') q.zone = zone;
-        const event = url.searchParams.get('event');
-        if (event !== null && event !== '') {
-          const e = EventKind.safeParse(event);
-          if (!e.success) throw new HttpError(400, 'invalid_query', `event must be one of ${EventKind.options.join(', ')}`);
-          q.event = e.data;
-        }
-        const before = intParam(url, 'before_seq', { min: 1, max: Number.MAX_SAFE_INTEGER });
-        if (before !== undefined) q.beforeSeq = before;
-        return sendJson(res, 200, { events: await relay.events(q) });
+        const q = parseQuery(EventsQuery, url);
+        return sendJson(res, 200, { events: await relay.events(eventQuery(q)) });
       }
       case 'schedules': {
         const settings = relay.replica.settings();
@@ -184,4 +173,16 @@ export function createRelayServer(relay: Relay, options: RelayApiOptions, log: L
   }
 
   return server;
+}
+
+/** The shared events query in the replica's terms. */
+function eventQuery(q: EventsQuery): Parameters<Relay['events']>[0] {
+  return {
+    limit: q.limit,
+    ...(q.zone === undefined ? {} : { zone: q.zone }),
+    ...(q.event === undefined ? {} : { event: q.event }),
+    ...(q.from === undefined ? {} : { from: q.from }),
+    ...(q.to === undefined ? {} : { to: q.to }),
+    ...(q.before_seq === undefined ? {} : { beforeSeq: q.before_seq }),
+  };
 }

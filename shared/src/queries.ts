@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { EventKind } from './models.js';
+
+// The query strings of the read routes the agent and the relay both serve, parsed by one schema
+// so the two cannot drift. Values arrive as a query parser gives them: a string, an array when a
+// name is repeated, or nothing.
+
+/** Most events one query returns. */
+export const MAX_EVENTS = 2000;
+/** Most points one history query returns. */
+export const MAX_HISTORY_POINTS = 2000;
+/** The latest instant a query may name: the end of JavaScript's Date range, in epoch ms. */
+export const MAX_QUERY_TIME = 8.64e15;
+/** The window a history query covers when it names no `from`. */
+export const DEFAULT_HISTORY_MS = 24 * 3600_000;
+
+const QueryValue = z.union([z.string(), z.array(z.string())]).optional();
+
+/** One value of a query parameter, '' as absent; an issue naming it when it is given twice. */
+function single(name: string) {
+  return QueryValue.transform((raw, ctx): string | undefined => {
+    if (Array.isArray(raw)) {
+      if (raw.length > 1) {
+        ctx.addIssue({ code: 'custom', message: `${name} is given ${raw.length} times; give it once` });
+        return z.NEVER;
+      }
+      raw = raw[0];
+    }
+    return raw === undefined || raw === '' ? undefined : raw;
+  });
+}
+
+/** An optional integer query parameter within bounds; the issue names it and its range. */
+function wholeNumber(name: string, min: number, max: number) {
+  return single(name).transform((raw, ctx): number | undefined => {
+    if (raw === undefined) return undefined;
+    // Plain decimal digits only: Number() would also take 1e3, 0x10, " 5" and "5.0".
+    const n = /^-?\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an integer from ${min} to ${max}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+const eventKind = single('event').transform((raw, ctx): EventKind | undefined => {
+  if (raw === undefined) return undefined;
+  const e = EventKind.safeParse(raw);
+  if (e.success) return e.data;
+  ctx.addIssue({ code: 'custom', message: `event must be one of ${EventKind.options.join(', ')}` });
+  return z.NEVER;
+});
+
+/** `GET /api/events`: newest first, filtered by zone, kind, time window [from, to) and seq. */
+export const EventsQuery = z.object({
+  zone: single('zone'),
+  event: eventKind,
+  from: wholeNumber('from', 0, MAX_QUERY_TIME),
+  to: wholeNumber('to', 0, MAX_QUERY_TIME),
+  before_seq: wholeNumber('before_seq', 1, Number.MAX_SAFE_INTEGER),
+  limit: wholeNumber('limit', 1, MAX_EVENTS).transform((n) => n ?? 200),
+});
+export type EventsQuery = z.infer<typeof EventsQuery>;
+
+/** `GET /api/zones/:zone/history` as given; `historyWindow` fills in the defaults. */
+export const HistoryQuery = z.object({
+  to: wholeNumber('to', 1, MAX_QUERY_TIME),
+  from: wholeNumber('from', 0, MAX_QUERY_TIME),
+  points: wholeNumber('points', 1, MAX_HISTORY_POINTS).transform((n) => n ?? 500),
+});
+export type HistoryQuery = z.infer<typeof HistoryQuery>;
+
+/**
+ * A history query's window (`from`, `to`, epoch ms) and `points`, or the reason it has none.
+ * Defaults: up to `now`, the 24 hours before `to`. A `to` so early that the default window would
+ * start before 1970 (`?to=1`: seconds for milliseconds, most likely) is refused rather than
+ * answered with a window nobody asked for.
+ */
+export function historyWindow(query: HistoryQuery, now: number): { ok: true; from: number; to: number; points: number } | { ok: false; message: string } {
+  const to = query.to ?? now;
+  if (query.from === undefined && to < DEFAULT_HISTORY_MS) {
+    return { ok: false, message: `to=${to} leaves no room for the default 24 hours before it (times are epoch milliseconds); give from as well` };
+  }
+  const from = query.from ?? to - DEFAULT_HISTORY_MS;
+  if (from >= to) return { ok: false, message: 'from must be before to' };
+  return { ok: true, from, to, points: query.points };
+}
