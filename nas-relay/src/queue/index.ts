@@ -9,6 +9,7 @@ export {
   QUEUE_SCHEMA_VERSION,
   QUEUE_BUSY_TIMEOUT_MS,
   QUEUE_SYNCHRONOUS,
+  QUEUE_WAL_AUTOCHECKPOINT_PAGES,
   migrateQueue,
   moveQueueOutOf,
   queueFileBeside,

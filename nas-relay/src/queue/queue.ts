@@ -93,6 +93,8 @@ export class CommandQueue {
   private started = false;
   private pumping = false;
   private pumpAgain = false;
+  /** What the queue last wrote to its store: the command as stored, if nothing has been written since. */
+  private lastWrite: QueuedCommand | undefined;
 
   constructor(
     private readonly store: CommandQueueStore,
@@ -179,14 +181,28 @@ export class CommandQueue {
     };
     if (this.canSendAtOnce(command, now)) {
       const sent = this.acceptAndSend(command, accepted, now);
-      return { command: this.store.get(id) ?? sent, created: true };
+      return { command: this.storedNow(sent), created: true };
     }
-    const stored = this.store.insert(command, accepted);
+    const stored = this.wrote(this.store.insert(command, accepted));
     traceCommand(this.log, id, 'stored');
     this.log.debug({ id, type: request.body.type, client: who }, 'command accepted');
     this.emit(stored, 'accepted', 'queued');
     this.pump();
-    return { command: this.store.get(id) ?? stored, created: true };
+    return { command: this.storedNow(stored), created: true };
+  }
+
+  /**
+   * A command as stored now, after listeners and sends that may have changed it since `written`:
+   * without a read when the queue (the store's only writer) has written nothing since.
+   */
+  private storedNow(written: QueuedCommand): QueuedCommand {
+    if (this.lastWrite === written) return written;
+    return this.store.get(written.id) ?? written;
+  }
+
+  private wrote(command: QueuedCommand): QueuedCommand {
+    this.lastWrite = command;
+    return command;
   }
 
   get(id: string): QueuedCommand | null {
@@ -255,17 +271,21 @@ export class CommandQueue {
    * Stores a new command already marked as its first send, the accept and the send audited in one
    * durable transaction, then hands it to the link: the same rows and changes as accepting it and
    * then dispatching it, with one commit (one fsync) fewer on the way to the agent. Durability is
-   * unchanged: the command is committed before anything goes out or the caller answers.
+   * unchanged: the command is committed before anything goes out or the caller answers. The link
+   * has it before the listeners hear of it, so pushing the change to the UIs runs while the agent
+   * works on it rather than before.
    */
   private acceptAndSend(command: NewQueuedCommand, accepted: AuditEntry, now: number): QueuedCommand {
     const sentRow: NewQueuedCommand = { ...command, state: 'sent', attempts: 1, sent_at: now, next_attempt_at: null };
-    const sent = this.store.insert(sentRow, [accepted, { ts: now, command_id: command.id, client: RELAY_CLIENT, action: 'sent', detail: 'attempt 1' }]);
+    const sent = this.wrote(this.store.insert(sentRow, [accepted, { ts: now, command_id: command.id, client: RELAY_CLIENT, action: 'sent', detail: 'attempt 1' }]));
     traceCommand(this.log, command.id, 'stored');
     this.log.debug({ id: command.id, type: command.body.type, client: command.client }, 'command accepted');
+    const handed = this.handOver(sent);
     this.emit({ ...sent, state: 'queued', attempts: 0, sent_at: null, next_attempt_at: now }, 'accepted', 'queued');
     this.emit(sent, 'sent', 'queued');
     // A listener that stopped the queue leaves the command sent in the store; the next start() requeues it.
-    if (this.started && !this.handOver(sent, command, now)) {
+    if (!handed && this.started) {
+      this.takeBack(sent, command, now);
       // Back in the queue: as a pass that could not send, look again shortly (connected() normally comes first).
       this.wake(Math.min(command.expires_at, now + this.options.backoffBaseMs));
     }
@@ -343,16 +363,14 @@ export class CommandQueue {
   private dispatch(command: QueuedCommand, now: number): boolean {
     const attempt = command.attempts + 1;
     const sent = this.transition(command, { state: 'sent', attempts: attempt, sent_at: now, next_attempt_at: null }, 'sent', `attempt ${attempt}`);
-    return this.handOver(sent, command, now);
+    if (this.handOver(sent)) return true;
+    this.takeBack(sent, command, now);
+    return false;
   }
 
-  /**
-   * Hands a command stored as sent to the link and starts waiting for its answer; false if it
-   * could not go out, and then it is put back as it was `before` this attempt.
-   */
-  private handOver(sent: QueuedCommand, before: Pick<QueuedCommand, 'attempts' | 'sent_at'>, now: number): boolean {
-    const attempt = sent.attempts;
-    this.awaitAnswer(sent.id, attempt);
+  /** Hands a command stored as sent to the link and starts waiting for its answer; false if it could not go out. */
+  private handOver(sent: QueuedCommand): boolean {
+    this.awaitAnswer(sent.id, sent.attempts);
     let ok: boolean;
     // Stamped before the hand-off: the agent may well have the frame before send() returns here.
     const handedUs = commandTraceOn(this.log) ? monotonicMicros() : undefined;
@@ -364,16 +382,22 @@ export class CommandQueue {
     }
     if (ok) {
       traceCommand(this.log, sent.id, 'sent', handedUs);
-      this.log.debug({ id: sent.id, attempt }, 'command sent');
+      this.log.debug({ id: sent.id, attempt: sent.attempts }, 'command sent');
       return true;
     }
-    // Nothing went out, so this was no attempt: undo it unless an answer somehow came meanwhile.
     this.clearInFlight(sent.id);
+    return false;
+  }
+
+  /**
+   * Nothing went out, so this was no attempt: puts a command handOver could not send back as it
+   * was `before` this attempt, unless an answer somehow came meanwhile.
+   */
+  private takeBack(sent: QueuedCommand, before: Pick<QueuedCommand, 'attempts' | 'sent_at'>, now: number): void {
     const current = this.store.get(sent.id);
-    if (current !== null && current.state === 'sent' && current.attempts === attempt) {
+    if (current !== null && current.state === 'sent' && current.attempts === sent.attempts) {
       this.transition(current, { state: 'queued', attempts: before.attempts, sent_at: before.sent_at, next_attempt_at: now }, 'requeued', 'the link could not take it');
     }
-    return false;
   }
 
   private awaitAnswer(id: string, attempt: number): void {
@@ -493,6 +517,7 @@ export class CommandQueue {
     const now = this.clock.now();
     const next: QueuedCommand = { ...command, ...change, updated_at: now };
     this.store.update(next, { ts: now, command_id: next.id, client, action, detail });
+    this.wrote(next);
     if (isFinal(next.state)) traceCommand(this.log, next.id, 'answer_stored');
     this.emit(next, action, command.state);
     return next;

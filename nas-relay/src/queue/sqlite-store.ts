@@ -1,5 +1,5 @@
 import { StatementCache, wrapOpened } from '@boiler/service';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { CommandState } from '@boiler/shared';
 import { CommandExistsError, CommandNotFoundError, CommandQueueError, CorruptQueueRecordError } from './errors.js';
@@ -50,6 +50,12 @@ const COLUMNS = [
 
 const MUTABLE = COLUMNS.filter((c) => c !== 'id' && c !== 'arrival');
 
+// Statement texts built once; parameters are positional (cheaper to bind than named ones).
+const INSERT_COMMAND_SQL = `INSERT INTO queue_commands (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
+const UPDATE_COMMAND_SQL = `UPDATE queue_commands SET ${MUTABLE.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+const INSERT_AUDIT_SQL = 'INSERT INTO queue_audit (ts, command_id, client, action, detail) VALUES (?, ?, ?, ?, ?)';
+const NEXT_ARRIVAL_SQL = 'SELECT coalesce(max(arrival), 0) + 1 FROM queue_commands';
+
 function jsonOrNull(value: unknown): string | null {
   return value === null ? null : JSON.stringify(value);
 }
@@ -61,6 +67,12 @@ function toRow(c: QueuedCommand): CommandRow {
     last_error: jsonOrNull(c.last_error),
     result: jsonOrNull(c.result),
   };
+}
+
+/** A command's values in the order of `columns`. */
+function rowValues(c: QueuedCommand, columns: readonly (keyof CommandRow)[]): (string | number | null)[] {
+  const row = toRow(c);
+  return columns.map((col) => row[col]);
 }
 
 function parseJsonColumn(text: string | null, what: string): unknown {
@@ -99,6 +111,8 @@ function fromAuditRow(row: unknown): AuditEntry {
  */
 export class SqliteCommandQueueStore implements CommandQueueStore {
   private readonly statements: StatementCache;
+  private readonly insertCommand: Database.Transaction<(command: NewQueuedCommand, audit: readonly AuditEntry[]) => QueuedCommand>;
+  private readonly updateCommand: Database.Transaction<(command: QueuedCommand, audit: AuditEntry) => void>;
 
   constructor(private readonly db: Database.Database) {
     this.statements = new StatementCache(db);
@@ -106,6 +120,29 @@ export class SqliteCommandQueueStore implements CommandQueueStore {
     if (version !== QUEUE_SCHEMA_VERSION) {
       throw new CommandQueueError(`command queue is at schema version ${version}, this relay needs ${QUEUE_SCHEMA_VERSION}; open it with SqliteCommandQueueStore.open`);
     }
+    // Each write's transaction is built once, not per call, with its statements prepared.
+    const insert = db.prepare(INSERT_COMMAND_SQL);
+    const update = db.prepare(UPDATE_COMMAND_SQL);
+    const nextArrival = db.prepare(NEXT_ARRIVAL_SQL).pluck();
+    const insertAudit = db.prepare(INSERT_AUDIT_SQL);
+    const writeAudit = (a: AuditEntry) => insertAudit.run(a.ts, a.command_id, a.client, a.action, a.detail);
+    this.insertCommand = db.transaction((command: NewQueuedCommand, audit: readonly AuditEntry[]): QueuedCommand => {
+      const stored: QueuedCommand = { ...command, arrival: nextArrival.get() as number };
+      try {
+        insert.run(rowValues(stored, COLUMNS));
+      } catch (err) {
+        // The primary key says whether the id is taken, in the same statement that stores it.
+        if (err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new CommandExistsError(command.id);
+        throw err;
+      }
+      for (const a of audit) writeAudit(a);
+      return stored;
+    });
+    this.updateCommand = db.transaction((command: QueuedCommand, audit: AuditEntry): void => {
+      const { changes } = update.run(...rowValues(command, MUTABLE), command.id);
+      if (changes === 0) throw new CommandNotFoundError(command.id);
+      writeAudit(audit);
+    });
   }
 
   /** Opens (creating if needed) the queue's tables in the file at `path`: pragmas, migrations, then the store. */
@@ -128,31 +165,12 @@ export class SqliteCommandQueueStore implements CommandQueueStore {
     return this.statements.get(sql);
   }
 
-  private writeAudit(a: AuditEntry): void {
-    this.stmt('INSERT INTO queue_audit (ts, command_id, client, action, detail) VALUES (@ts, @command_id, @client, @action, @detail)').run(a);
-  }
-
   insert(command: NewQueuedCommand, audit: AuditEntry | readonly AuditEntry[]): QueuedCommand {
-    return this.db
-      .transaction((): QueuedCommand => {
-        if (this.stmt('SELECT 1 FROM queue_commands WHERE id = ?').get(command.id) !== undefined) throw new CommandExistsError(command.id);
-        const { arrival } = this.stmt('SELECT coalesce(max(arrival), 0) + 1 AS arrival FROM queue_commands').get() as { arrival: number };
-        const stored: QueuedCommand = { ...command, arrival };
-        this.stmt(`INSERT INTO queue_commands (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`).run(toRow(stored));
-        for (const a of auditRows(audit)) this.writeAudit(a);
-        return stored;
-      })
-      .immediate();
+    return this.insertCommand.immediate(command, auditRows(audit));
   }
 
   update(command: QueuedCommand, audit: AuditEntry): void {
-    this.db
-      .transaction(() => {
-        const { changes } = this.stmt(`UPDATE queue_commands SET ${MUTABLE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(toRow(command));
-        if (changes === 0) throw new CommandNotFoundError(command.id);
-        this.writeAudit(audit);
-      })
-      .immediate();
+    this.updateCommand.immediate(command, audit);
   }
 
   get(id: string): QueuedCommand | null {

@@ -22,14 +22,18 @@ describe('command queue: a new command with the link up and nothing queued', () 
     const store = new CountingStore();
     const { queue, transport, changes } = buildQueue({ store });
     const writesAtSend: number[] = [];
+    const changesAtSend: number[] = [];
     transport.onSend = (c) => {
       writesAtSend.push(store.writes);
+      // The link has it before the UIs are told: pushing to them runs while the agent works on it.
+      changesAtSend.push(changes.length);
       expect(store.get(c.id)).toMatchObject({ state: 'sent', attempts: 1 });
     };
     transport.connect();
     queue.start();
     const { command } = queue.enqueue({ id: uuid(1), body: setpoint() }, 'desktop');
     expect(writesAtSend).toEqual([1]);
+    expect(changesAtSend).toEqual([0]);
     expect(command).toMatchObject({ state: 'sent', attempts: 1 });
     // The UIs and the audit trail see the same steps as before: accepted (queued), then sent.
     expect(changes).toEqual([

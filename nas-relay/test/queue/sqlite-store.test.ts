@@ -5,6 +5,7 @@ import {
   CommandQueueError,
   CorruptQueueRecordError,
   QUEUE_SCHEMA_VERSION,
+  QUEUE_WAL_AUTOCHECKPOINT_PAGES,
   SqliteCommandQueueStore,
   openQueueDatabase,
   queueSchemaVersion,
@@ -39,13 +40,14 @@ function fresh(n: number): NewQueuedCommand {
 const accepted = (n: number) => ({ ts: T0, command_id: uuid(n), client: 'desktop', action: 'accepted' as const, detail: null });
 
 describe('SQLite command queue store', () => {
-  it('opens its connection in WAL, with a 5 s busy timeout and synchronous FULL', () => {
+  it('opens its connection in WAL, with a 5 s busy timeout, synchronous FULL and checkpoints kept out of most commits', () => {
     const db = openQueueDatabase(files.path());
     files.onCleanup(() => db.close());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     // 2 is FULL: a commit is on disk before enqueue returns, so a power cut cannot take back a 202.
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(QUEUE_WAL_AUTOCHECKPOINT_PAGES);
     expect(queueSchemaVersion(db)).toBe(QUEUE_SCHEMA_VERSION);
   });
 
