@@ -17,7 +17,10 @@ export interface Site {
 
 export async function startSite(): Promise<Site> {
   // Heartbeats and batches every second, so a link that is alive never looks dead at LINK_DEAD_AFTER_S.
-  const agent = await startAgent({ env: { SIM_SPEED: '60', BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '1' } });
+  // The simulated wall clock runs SIM_SPEED times fast, and the agent judges a command's expiry
+  // (set by the relay on the real clock) on it: started a day behind, it stays behind the real
+  // clock for about 24 minutes at 60x, so a command is not expired on arrival.
+  const agent = await startAgent({ env: { SIM_SPEED: '60', SIM_CLOCK_OFFSET: '-24h', BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '1' } });
   let relay: RelayUnderTest | undefined;
   try {
     relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LINK_DEAD_AFTER: String(LINK_DEAD_AFTER_S), COMMAND_TIMEOUT: '10' } });

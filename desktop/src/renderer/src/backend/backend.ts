@@ -1,0 +1,64 @@
+import type { CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServerMessage } from '@boiler/shared';
+
+/** Where the live socket to the relay stands. */
+export type LiveState = 'connecting' | 'open' | 'unreachable' | 'unauthorised';
+
+/** How a sign-in ended. */
+export type SignInResult = 'signed_in' | 'wrong_key' | 'unreachable';
+
+/** The relay's answer to a new command: stored, with where it is now. */
+export interface CommandAccepted {
+  id: string;
+  state: CommandState;
+}
+
+export interface LiveHandlers {
+  message(message: LiveServerMessage): void;
+  state(state: LiveState): void;
+}
+
+/** An open live feed; close() stops it and its reconnecting. */
+export interface LiveFeed {
+  close(): void;
+}
+
+/**
+ * All the app's I/O: the relay's REST routes, its live socket and the sign-in. Every answer is
+ * parsed by the shared schemas before it is returned. The browser's implementation talks to the
+ * relay it was served from; the Electron shell adds one that goes through its preload.
+ */
+export interface Backend {
+  /** Whether a session from an earlier sign-in is still good. */
+  hasSession(): Promise<boolean>;
+  signIn(key: string): Promise<SignInResult>;
+  signOut(): Promise<void>;
+  /** Opens the live feed: a snapshot on every connect, then changes; reconnects until closed. */
+  live(handlers: LiveHandlers): LiveFeed;
+  sendCommand(id: string, body: CommandBody): Promise<CommandAccepted>;
+  retryCommand(id: string): Promise<CommandStatus>;
+  history(zone: string, from: number, to: number, points: number): Promise<HistoryPoint[]>;
+}
+
+/** A request the relay refused or that never reached it, with the relay's reason when it gave one. */
+export class BackendError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+let current: Backend | undefined;
+
+/** Chooses the app's Backend once, at start (main.ts). */
+export function useBackendImplementation(backend: Backend): void {
+  current = backend;
+}
+
+export function backend(): Backend {
+  if (current === undefined) throw new Error('no Backend chosen: main.ts sets one before mounting');
+  return current;
+}

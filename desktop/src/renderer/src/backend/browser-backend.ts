@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { CommandState, CommandStatus, HistoryPoint, LiveServerMessage, MAX_NESTING_DEPTH, nestsDeeperThan, type CommandBody, type LiveClientMessage } from '@boiler/shared';
+import { BackendError, type Backend, type CommandAccepted, type LiveFeed, type LiveHandlers, type SignInResult } from './backend';
+
+const SessionInfo = z.object({ expires_at: z.number() });
+const Accepted = z.object({ id: z.uuid(), state: CommandState });
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const HistoryAnswer = z.object({ points: z.array(HistoryPoint) });
+
+/** Reconnect delays: doubling from half a second to half a minute, jittered so kiosks do not stampede. */
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+/** A socket that has answered nothing for this long is treated as dead (a relay gone without a close). */
+const PING_EVERY_MS = 15_000;
+const SILENT_FOR_MS = 25_000;
+
+/**
+ * The browser's Backend: same-origin REST and `/api/live` on the relay that served the page.
+ *
+ * Sign-in exchanges the key for the relay's session cookie (`POST /api/session`). A relay without
+ * that route answers 404 or 405 to the probe, which carries the key as a bearer token too; then the key
+ * is held in this object's memory only (never in page storage) and sent on each request and as the
+ * live socket's first message, so a reload asks for it again.
+ */
+export class BrowserBackend implements Backend {
+  private key: string | null = null;
+
+  constructor(private readonly origin: string = window.location.origin) {}
+
+  async hasSession(): Promise<boolean> {
+    if (this.key !== null) return true;
+    try {
+      const res = await fetch(`${this.origin}/api/session`, { credentials: 'same-origin' });
+      if (res.status !== 200) return false;
+      return SessionInfo.safeParse(await res.json()).success;
+    } catch {
+      return false;
+    }
+  }
+
+  async signIn(key: string): Promise<SignInResult> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.origin}/api/session`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ key }),
+      });
+    } catch {
+      return 'unreachable';
+    }
+    if (res.status === 204 || res.status === 200) {
+      this.key = null;
+      return 'signed_in';
+    }
+    if (res.status === 404 || res.status === 405) {
+      // The key passed the relay's bearer check (it answers 401 before routing); no session route yet.
+      this.key = key;
+      return 'signed_in';
+    }
+    if (res.status === 401 || res.status === 403) return 'wrong_key';
+    return 'unreachable';
+  }
+
+  async signOut(): Promise<void> {
+    if (this.key !== null) {
+      this.key = null;
+      return;
+    }
+    try {
+      await fetch(`${this.origin}/api/session`, { method: 'DELETE', credentials: 'same-origin' });
+    } catch {
+      // Signed out here either way; the cookie lapses at its expiry.
+    }
+  }
+
+  async sendCommand(id: string, body: CommandBody): Promise<CommandAccepted> {
+    return this.request('POST', '/api/commands', Accepted, { id, body });
+  }
+
+  async retryCommand(id: string): Promise<CommandStatus> {
+    return this.request('POST', `/api/commands/${encodeURIComponent(id)}/retry`, CommandStatus);
+  }
+
+  async history(zone: string, from: number, to: number, points: number): Promise<HistoryPoint[]> {
+    const q = new URLSearchParams({ from: String(from), to: String(to), points: String(points) });
+    const answer = await this.request('GET', `/api/zones/${encodeURIComponent(zone)}/history?${q.toString()}`, HistoryAnswer);
+    return answer.points;
+  }
+
+  live(handlers: LiveHandlers): LiveFeed {
+    return new LiveSocket(this.origin.replace(/^http/, 'ws') + '/api/live', this.key, handlers);
+  }
+
+  private async request<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.key !== null) headers.authorization = `Bearer ${this.key}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.origin}${path}`, { method, headers, credentials: 'same-origin', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    } catch {
+      throw new BackendError(0, 'unreachable', 'the relay cannot be reached');
+    }
+    let raw: unknown = null;
+    try {
+      raw = await res.json();
+    } catch {
+      // A body that is not JSON is judged by its status below.
+    }
+    if (!res.ok) {
+      const err = ErrorBody.safeParse(raw);
+      throw err.success ? new BackendError(res.status, err.data.error.code, err.data.error.message) : new BackendError(res.status, 'http_error', `the relay answered ${res.status}`);
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) throw new BackendError(res.status, 'bad_answer', `the relay's answer to ${method} ${path.split('?')[0] ?? path} did not match its schema`);
+    return parsed.data;
+  }
+}
+
+/** One live feed: the socket, its keepalive and its reconnecting. */
+class LiveSocket implements LiveFeed {
+  private ws: WebSocket | null = null;
+  private closed = false;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private lastHeard = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly key: string | null,
+    private readonly handlers: LiveHandlers,
+  ) {
+    this.connect();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.pingTimer);
+    this.ws?.close(1000, 'signed out');
+    this.ws = null;
+  }
+
+  private connect(): void {
+    this.handlers.state('connecting');
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    ws.onopen = () => {
+      this.lastHeard = Date.now();
+      if (this.key !== null) this.send({ type: 'auth', key: this.key });
+      this.pingTimer = setInterval(() => this.keepAlive(), PING_EVERY_MS);
+    };
+    ws.onmessage = (e: MessageEvent) => this.received(e.data);
+    ws.onclose = (e: CloseEvent) => this.lost(ws, e.code);
+  }
+
+  private send(message: LiveClientMessage): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  private keepAlive(): void {
+    if (Date.now() - this.lastHeard > SILENT_FOR_MS) {
+      this.ws?.close(4000, 'silent');
+      return;
+    }
+    this.send({ type: 'ping' });
+  }
+
+  private received(data: unknown): void {
+    this.lastHeard = Date.now();
+    if (typeof data !== 'string') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data);
+    } catch {
+      console.warn('live: a message that is not JSON was ignored');
+      return;
+    }
+    if (nestsDeeperThan(raw, MAX_NESTING_DEPTH)) return;
+    const parsed = LiveServerMessage.safeParse(raw);
+    if (!parsed.success) {
+      console.warn('live: a message of no known shape was ignored', parsed.error.issues.slice(0, 3));
+      return;
+    }
+    if (parsed.data.type === 'snapshot') {
+      this.attempt = 0;
+      this.handlers.state('open');
+    }
+    this.handlers.message(parsed.data);
+  }
+
+  private lost(ws: WebSocket, code: number): void {
+    clearInterval(this.pingTimer);
+    if (ws !== this.ws || this.closed) return;
+    this.ws = null;
+    if (code === 4401) {
+      this.handlers.state('unauthorised');
+      return;
+    }
+    this.handlers.state('unreachable');
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt);
+    this.attempt++;
+    this.reconnectTimer = setTimeout(() => this.connect(), delay / 2 + Math.random() * (delay / 2));
+  }
+}

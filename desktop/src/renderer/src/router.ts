@@ -1,0 +1,26 @@
+import { createRouter, createWebHashHistory } from 'vue-router';
+import { useLinkStore } from './stores/link';
+import SignInView from './views/SignInView.vue';
+import DashboardView from './views/DashboardView.vue';
+import ZoneView from './views/ZoneView.vue';
+
+/** Hash history: the same build runs from the relay and from a file in Electron. */
+export function createAppRouter() {
+  const router = createRouter({
+    history: createWebHashHistory(),
+    routes: [
+      { path: '/', name: 'dashboard', component: DashboardView },
+      { path: '/sign-in', name: 'sign-in', component: SignInView },
+      { path: '/zones/:zone', name: 'zone', component: ZoneView, props: true },
+      { path: '/:rest(.*)', redirect: '/' },
+    ],
+  });
+  router.beforeEach(async (to) => {
+    const link = useLinkStore();
+    await link.restore();
+    if (!link.signedIn && to.name !== 'sign-in') return { name: 'sign-in', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
+    if (link.signedIn && to.name === 'sign-in') return { name: 'dashboard' };
+    return true;
+  });
+  return router;
+}

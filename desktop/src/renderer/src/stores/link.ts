@@ -1,0 +1,130 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { LiveServerMessage } from '@boiler/shared';
+import { backend, type LiveFeed, type LiveState, type SignInResult } from '../backend/backend';
+import { useZonesStore } from './zones';
+import { useSystemStore } from './system';
+import { useCommandsStore } from './commands';
+
+/** How long a zone's values stay fresh with no word from the site, while the link looks up. */
+export const ZONE_FRESH_MS = 5 * 60_000;
+
+/**
+ * The sign-in and the two links the page depends on: to the relay (the live socket) and the
+ * relay's to the Pi. It feeds the other stores from the live socket.
+ */
+export const useLinkStore = defineStore('link', () => {
+  const signedIn = ref(false);
+  /** Whether the first session check has answered (until then nothing is shown as signed out). */
+  const checked = ref(false);
+  const live = ref<LiveState>('connecting');
+  /** This page's clock when the relay was lost; null while it is reachable. */
+  const relayLostAt = ref<number | null>(null);
+  const piConnected = ref<boolean | null>(null);
+  /** The site's clock when it last spoke before the Pi went offline. */
+  const piOfflineSince = ref<number | null>(null);
+  /** A clock for ages and countdowns, ticking once a second. */
+  const now = ref(Date.now());
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  let feed: LiveFeed | null = null;
+
+  const zones = useZonesStore();
+  const system = useSystemStore();
+  const commands = useCommandsStore();
+
+  /** Whether what is on screen is current: the relay is reachable and it hears the Pi. */
+  const current = computed(() => live.value === 'open' && piConnected.value === true);
+
+  function lastSiteWord(): number | null {
+    const newest = Math.max(zones.newestUpdate, system.system?.updated_at ?? 0);
+    return newest > 0 ? newest : null;
+  }
+
+  function setPi(connected: boolean): void {
+    if (!connected && piConnected.value !== false) piOfflineSince.value = lastSiteWord();
+    if (connected) piOfflineSince.value = null;
+    piConnected.value = connected;
+  }
+
+  function received(m: LiveServerMessage): void {
+    const at = Date.now();
+    switch (m.type) {
+      case 'snapshot':
+        // Values from a snapshot while the Pi is away may be old; their arrival here says nothing of their age.
+        zones.replaceAll(m.zones, m.pi_connected ? at : null);
+        system.set(m.system, m.system === null ? null : at);
+        commands.replaceAll(m.commands);
+        setPi(m.pi_connected);
+        return;
+      case 'zones':
+        zones.apply(m.zones, at);
+        return;
+      case 'system':
+        system.set(m.system, at);
+        return;
+      case 'command':
+        commands.apply(m.command);
+        return;
+      case 'link':
+        setPi(m.pi_connected);
+        return;
+      case 'events':
+      case 'pong':
+        return;
+      case 'error':
+        console.warn(`live: the relay reported ${m.code}: ${m.message}`);
+        return;
+    }
+  }
+
+  function liveState(state: LiveState): void {
+    live.value = state;
+    if (state === 'open') relayLostAt.value = null;
+    else if (state === 'unreachable' && relayLostAt.value === null) relayLostAt.value = Date.now();
+    else if (state === 'unauthorised') {
+      // The session ended (expired, or signed out elsewhere): back to the sign-in.
+      stopFeed();
+      signedIn.value = false;
+    }
+  }
+
+  function startFeed(): void {
+    stopFeed();
+    signedIn.value = true;
+    feed = backend().live({ message: received, state: liveState });
+    ticker ??= setInterval(() => {
+      now.value = Date.now();
+    }, 1000);
+  }
+
+  function stopFeed(): void {
+    feed?.close();
+    feed = null;
+  }
+
+  /** Picks up a session from an earlier sign-in, once at start. */
+  async function restore(): Promise<void> {
+    if (checked.value) return;
+    if (await backend().hasSession()) startFeed();
+    checked.value = true;
+  }
+
+  async function signIn(key: string): Promise<SignInResult> {
+    const result = await backend().signIn(key);
+    if (result === 'signed_in') startFeed();
+    return result;
+  }
+
+  async function signOut(): Promise<void> {
+    stopFeed();
+    signedIn.value = false;
+    await backend().signOut();
+  }
+
+  /** Whether a value last heard at `heardAt` (this page's clock; null: unknown) is stale now. */
+  function isStale(heardAt: number | null): boolean {
+    return !current.value || heardAt === null || now.value - heardAt > ZONE_FRESH_MS;
+  }
+
+  return { signedIn, checked, live, relayLostAt, piConnected, piOfflineSince, now, current, restore, signIn, signOut, isStale };
+});

@@ -1,0 +1,39 @@
+import { defineStore } from 'pinia';
+import { computed, shallowRef } from 'vue';
+import type { ZoneState } from '@boiler/shared';
+
+/** A zone as last heard, with when this page heard it (its own clock; null when it came in a snapshot while the Pi was away). */
+export interface HeardZone {
+  state: ZoneState;
+  heardAt: number | null;
+}
+
+function order(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** Every zone's latest state from the live feed; nothing here is guessed or written ahead of the Pi. */
+export const useZonesStore = defineStore('zones', () => {
+  const byName = shallowRef<ReadonlyMap<string, HeardZone>>(new Map());
+  const list = computed(() => [...byName.value.values()].sort((a, b) => order(a.state.zone, b.state.zone)));
+
+  /** A snapshot: the whole set, replacing what was there (a zone gone from the agent goes here too). */
+  function replaceAll(zones: readonly ZoneState[], heardAt: number | null): void {
+    byName.value = new Map(zones.map((z) => [z.zone, { state: z, heardAt }]));
+  }
+
+  function apply(zones: readonly ZoneState[], heardAt: number): void {
+    const next = new Map(byName.value);
+    for (const z of zones) next.set(z.zone, { state: z, heardAt });
+    byName.value = next;
+  }
+
+  function zone(name: string): HeardZone | undefined {
+    return byName.value.get(name);
+  }
+
+  /** The newest site-clock stamp among the zones: when the site last spoke. */
+  const newestUpdate = computed(() => Math.max(0, ...[...byName.value.values()].map((z) => z.state.updated_at)));
+
+  return { byName, list, replaceAll, apply, zone, newestUpdate };
+});
