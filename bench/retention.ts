@@ -27,9 +27,10 @@ const START = Date.UTC(2025, 0, 1);
  * One simulated day: 14 zones × 1,440 samples and the day's ON/OFF events, in one transaction.
  * The same rows the agent writes a minute at a time; a day's samples go in one recordSamples call
  * so the rollups cost one upsert per bucket (the bench measures the file, not the agent's pace).
+ * Without `samples`, only the day's ON/OFF events: what pruning leaves of a day past the sample window.
  */
-function writeDay(store: AgentStore, day: number): void {
-  const base = START + day * DAY;
+export function writeDay(store: AgentStore, day: number, start = START, options: { samples: boolean } = { samples: true }): void {
+  const base = start + day * DAY;
   const samples: Sample[] = [];
   const events: NewEvent[] = [];
   for (let m = 0; m < 1440; m++) {
@@ -61,20 +62,20 @@ function writeDay(store: AgentStore, day: number): void {
     }
   }
   store.transaction(() => {
-    store.recordSamples(samples);
+    if (options.samples) store.recordSamples(samples);
     store.appendEvents(events);
   });
 }
 
 /** The agent's store with its schema and pragmas, but without an fsync per commit: durability is not what this measures. */
-function openStore(path: string): AgentStore {
+export function openStore(path: string): AgentStore {
   const db = openDatabase(path);
   db.pragma('synchronous = OFF');
   return new AgentStore(db);
 }
 
 /** Prunes as the agent does: raw samples past the sample window, events and the 15-minute tier past the detail window, in batches until one comes back short. */
-function prune(store: AgentStore, now: number): void {
+export function prune(store: AgentStore, now: number): void {
   for (;;) {
     const r = store.pruneSamples(now - RETENTION_DAYS * DAY, PRUNE_BATCH);
     const events = store.pruneEvents(0, { olderThan: now - DETAIL_RETENTION_MS, maxRows: PRUNE_BATCH });
@@ -87,7 +88,7 @@ function prune(store: AgentStore, now: number): void {
  * Where the two files go: /dev/shm when it has room for the unpruned year (about 1.5 GiB), so the
  * run measures SQLite and not this machine's disk; the temp dir otherwise.
  */
-function scratchDir(): string {
+export function scratchDir(): string {
   try {
     const fs = statfsSync('/dev/shm');
     if (fs.bavail * fs.bsize > 3 * 2 ** 30) return '/dev/shm';

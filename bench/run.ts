@@ -1,19 +1,34 @@
 import { parseArgs } from 'node:util';
 import { formatTable, writeJson, type BenchRow } from './table.js';
 import { benchCodec } from './codec.js';
-import { benchEngine, benchAgentIdle } from './agent.js';
+import { benchEngine, benchAgentIdle, benchAgentRealTime } from './agent.js';
 import { benchCatchUp, benchLag } from './sync.js';
 import { benchCommands } from './commands.js';
 import { benchRetention } from './retention.js';
+import { benchHistory } from './store-history.js';
+import { benchRelaySyncMemory } from './relay-sync-memory.js';
+import { rawDeliveryLag, withLagFloors } from './lag-floor.js';
 
-/** Each suite measures its figures beside a floor taken in the same run. */
+/** The BATCH_INTERVAL (s) the replica lag suite runs the agent with. */
+const LAG_BATCH_INTERVAL_S = 2;
+
+/**
+ * Each suite measures its figures beside a floor taken in the same run. Every row of DESIGN.md's
+ * speed table has a suite here but the UI's (drawing time, renderer size), which the UI suite measures.
+ */
 const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
   codec: benchCodec,
   engine: benchEngine,
   'agent-idle': () => benchAgentIdle(),
+  'agent-real-time': () => benchAgentRealTime(),
   'sync-catch-up': benchCatchUp,
-  'sync-lag': () => benchLag(),
+  'sync-lag': async () => {
+    const raw = await rawDeliveryLag();
+    return withLagFloors(await benchLag(65, LAG_BATCH_INTERVAL_S), raw, LAG_BATCH_INTERVAL_S);
+  },
   commands: () => benchCommands(),
+  history: benchHistory,
+  'relay-sync-memory': () => benchRelaySyncMemory(),
   retention: () => benchRetention(),
 };
 
@@ -23,6 +38,7 @@ const { values } = parseArgs({
 
 const chosen = values.only === undefined ? Object.keys(suites) : values.only.split(',');
 const rows: BenchRow[] = [];
+const started = performance.now();
 for (const name of chosen) {
   const suite = suites[name];
   if (suite === undefined) {
@@ -39,4 +55,5 @@ for (const name of chosen) {
   }
 }
 console.log(formatTable(rows));
+process.stderr.write(`bench: ${chosen.join(', ')} took ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 if (values.json !== undefined) writeJson(values.json, rows);
