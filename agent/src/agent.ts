@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   canonicalJson,
   type Command,
+  type CommandBody,
   type CommandResult,
   type EventEntry,
   type HistoryPoint,
@@ -14,13 +15,15 @@ import {
 } from '@boiler/shared';
 import { DETAIL_RETENTION_MS, type Logger } from '@boiler/service';
 import {
-  EngineState,
   applyCommand,
   describeUnreadable,
   freshStateKeeping,
   initialState,
+  noSettings,
   resumeState,
-  salvageSettings,
+  savedStateOf,
+  settingsOf,
+  withSettings,
   newestSwitch,
   stopGapOf,
   upgradeEngineState,
@@ -30,6 +33,8 @@ import {
   zoneStatesOf,
   type EngineConfig,
   type EngineEvent,
+  type EngineState,
+  type StoredSettings,
   type Instant,
   type Readings,
   type ZoneReadings,
@@ -164,9 +169,11 @@ export class Agent implements AgentFacade, OutboxSource {
   /**
    * Loads persisted state (or starts fresh), upgraded to today's layout and with every timer moved
    * onto this process's clock (see resumeState); outputs are derived afresh on the first tick.
+   * The schedules and presets come from their tables (a zone they do not name takes the config's)
+   * and are written back, so the tables hold exactly what the engine reads from memory.
    * Never throws for what it finds on disk: a state it cannot take up starts fresh, keeping the
-   * schedules and presets it can read, with a state_reset alert, so a bad row cannot make a
-   * restart loop with the relays released.
+   * schedules and presets, with a state_reset alert, so a bad row cannot make a restart loop with
+   * the relays released.
    */
   start(): void {
     // The machine's clock is read first: the downtime then ends no later than `now`, so the time
@@ -178,15 +185,16 @@ export class Agent implements AgentFacade, OutboxSource {
     // A board that refuses is logged, not thrown: the ticks then drive (or release) each output alone.
     this.safeOutputs();
     let events: EngineEvent[] = [];
-    let raw: unknown = null;
+    const settings = this.loadSettings();
     try {
-      raw = this.store.loadRuntime(STATE_KEY, z.unknown());
+      const raw = this.store.loadRuntime(STATE_KEY, z.unknown());
       if (raw === null) {
-        this.state = initialState(this.config, now);
+        this.state = freshStateKeeping(this.config, settings ?? noSettings(), now);
         this.log.info('no saved state: starting fresh, every zone AUTO');
       } else {
-        const { state: persisted, from } = upgradeEngineState(raw);
-        if (from !== persisted.version) this.log.info({ from, to: persisted.version }, 'saved state upgraded');
+        const { state: saved, from } = upgradeEngineState(raw);
+        if (from !== saved.version) this.log.info({ from, to: saved.version }, 'saved state upgraded');
+        const persisted = withSettings(this.config, saved, settings ?? noSettings());
         // The downtime is real ms; under SIM_SPEED the engine's clock runs faster, so timers then
         // resume a little long, never short.
         const gap = stopGapOf(persisted, this.readAliveMark(), bootNow);
@@ -196,8 +204,10 @@ export class Agent implements AgentFacade, OutboxSource {
         this.log.info({ released: events.length, downtime_ms: gap.downtimeMs }, 'resumed saved state');
       }
     } catch (err) {
-      ({ state: this.state, events } = this.resetState(raw, err, now));
+      ({ state: this.state, events } = this.resetState(err, settings ?? noSettings(), now));
     }
+    // Only over settings that were read: a disk that could not be read must not lose the owner's.
+    if (settings !== null) this.guardedWrite('schedules and presets', now, () => this.store.replaceSettings(settingsOf(this.state), now.wall));
     try {
       this.persist(events, now);
     } catch (err) {
@@ -221,12 +231,27 @@ export class Agent implements AgentFacade, OutboxSource {
     void this.tick();
   }
 
-  /** A fresh state keeping what can be salvaged of an unreadable one, with a state_reset alert and its ALERT event. */
-  private resetState(raw: unknown, err: unknown, now: Instant): { state: EngineState; events: EngineEvent[] } {
+  /**
+   * The stored schedules and presets; a damaged row is logged and left out (its zone takes the
+   * config's schedule). Null when the tables cannot be read at all.
+   */
+  private loadSettings(): StoredSettings | null {
+    try {
+      const { settings, unreadable } = this.store.loadSettings();
+      if (unreadable.length > 0) this.log.error({ unreadable }, 'stored schedules or presets unreadable: those zones take the config schedule');
+      return settings;
+    } catch (err) {
+      this.log.error({ err }, 'reading the schedules and presets failed; every zone takes the config schedule for this run');
+      return null;
+    }
+  }
+
+  /** A fresh state keeping the stored schedules and presets, with a state_reset alert and its ALERT event. */
+  private resetState(err: unknown, settings: StoredSettings, now: Instant): { state: EngineState; events: EngineEvent[] } {
     const reason = describeUnreadable(err);
-    const salvaged = salvageSettings(raw);
-    const fresh = freshStateKeeping(this.config, salvaged, now);
-    const kept = `${salvaged.default_schedule === null ? 'no' : 'the'} default schedule, ${salvaged.zone_schedules.size} zone schedules, ${salvaged.presets.length} presets`;
+    const fresh = freshStateKeeping(this.config, settings, now);
+    const zoneSchedules = [...settings.zone_schedules.values()].filter((schedule) => schedule !== null).length;
+    const kept = `${settings.default_schedule === null ? 'no' : 'the'} default schedule, ${zoneSchedules} zone schedules, ${settings.presets.length} presets`;
     const message = `saved state unreadable (${reason}); started fresh, every zone AUTO, kept ${kept}`.slice(0, 300);
     this.log.error({ err, kept }, 'saved engine state unreadable: starting fresh');
     const alert = { id: 'state_reset', kind: 'state_reset', zone: null, message, raised_at: now.wall, acknowledged: false } as const;
@@ -368,7 +393,8 @@ export class Agent implements AgentFacade, OutboxSource {
         // What waits from a disk fault goes first, so every event keeps its order (and its seq order).
         const waiting = this.pending.write(this.store);
         earlier = waiting.count;
-        this.store.saveRuntime(STATE_KEY, EngineState, { ...applied.state, alive: this.aliveMark(now, applied.state) }, now.wall);
+        this.store.saveRuntime(STATE_KEY, savedStateOf({ ...applied.state, alive: this.aliveMark(now, applied.state) }), now.wall);
+        this.saveSettingsChange(command.body, applied.state, now.wall);
         const written = this.store.appendEvents([{ ...applied.event, detail: `${applied.event.detail ?? ''} [${command.id}]`.trim().slice(0, 500) }]);
         const r: CommandResult = { id: command.id, outcome: 'succeeded', error: null, seq: written[0]?.seq ?? null, finished_at: now.wall };
         this.store.audit({ ts: now.wall, commandId: command.id, actor, action: command.body.type, detail: canonicalJson(command.body).slice(0, 2000) });
@@ -387,11 +413,43 @@ export class Agent implements AgentFacade, OutboxSource {
     this.storageSucceeded(now);
     this.lastPersistMono = now.mono;
     this.bus.emit('events', events);
-    this.bus.emit('command', result);
     this.refreshViews(now);
     // Outputs follow on the next tick, beneath safety; run it now rather than waiting.
     setImmediate(() => void this.tick());
     return { kind: 'done', result, replayed: false };
+  }
+
+  /** Writes what a command changed of the schedules and presets to their tables (inside the command's transaction). */
+  private saveSettingsChange(body: CommandBody, state: EngineState, at: number): void {
+    const scheduleOf = (zone: string) => state.zones.find((z) => z.name === zone)?.schedule ?? null;
+    switch (body.type) {
+      case 'schedule_set':
+        this.store.setSchedule(body.zone, body.zone === 'default' ? state.default_schedule : scheduleOf(body.zone), at);
+        return;
+      case 'preset_apply':
+        for (const zone of body.zones) this.store.setSchedule(zone, scheduleOf(zone), at);
+        return;
+      case 'preset_save': {
+        const preset = state.presets.find((p) => p.name === body.name);
+        if (preset !== undefined) this.store.savePreset(preset);
+        return;
+      }
+      case 'preset_delete':
+        this.store.deletePreset(body.name);
+        return;
+      case 'zone_mode':
+      case 'setpoint':
+      case 'boost':
+      case 'clear_override':
+      case 'away':
+      case 'home':
+      case 'alert_ack':
+        return;
+      default: {
+        const unhandled: never = body;
+        return unhandled;
+      }
+    }
   }
 
   // ---- reads (API and relay link) -----------------------------------------------------
@@ -655,7 +713,7 @@ export class Agent implements AgentFacade, OutboxSource {
       now,
       () =>
         this.store.transaction(() => {
-          if (saveState) this.store.saveRuntime(STATE_KEY, EngineState, { ...this.state, alive: this.aliveMark(now) }, now.wall);
+          if (saveState) this.store.saveRuntime(STATE_KEY, savedStateOf({ ...this.state, alive: this.aliveMark(now) }), now.wall);
           return this.pending.write(this.store, max);
         }),
       force,

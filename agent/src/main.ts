@@ -55,7 +55,7 @@ mkdirSync(dirname(env.DB_PATH), { recursive: true });
 const store = openStore(env.DB_PATH);
 // A board that does not match its description stops the agent with one line per problem.
 const hardware = await buildHardware().catch(exitOnConfigError);
-const bus = new AgentBus();
+const bus = new AgentBus(log.child({ component: 'bus' }));
 const watchdog = new Watchdog(process.env);
 // The sign of life sits beside the database: a restart reads it to know when the old process died.
 const aliveMarks = new AliveMarkFile(`${env.DB_PATH}.alive`);
@@ -72,7 +72,7 @@ const agent = new Agent(
 );
 agent.start();
 
-const server = createApiServer(agent, { apiKey: env.API_KEY, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 }, ...(tls === undefined ? {} : { tls }) }, log.child({ component: 'api' }));
+const api = createApiServer(agent, { apiKey: env.API_KEY, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 }, ...(tls === undefined ? {} : { tls }) }, log.child({ component: 'api' }));
 let link: LinkServer | undefined;
 if (secret !== undefined) {
   link = new LinkServer(agent, bus, new Codec(nodeCompression), log.child({ component: 'link' }), {
@@ -81,22 +81,24 @@ if (secret !== undefined) {
     batchIntervalMs: env.BATCH_INTERVAL * 1000,
     heartbeatIntervalMs: env.HEARTBEAT_INTERVAL * 1000,
   });
-  link.attach(server);
+  link.attach(api.server);
 } else {
   log.warn('no SHARED_SECRET: the relay link (/ws) is off; the house is controlled locally only');
 }
 if (env.API_KEY === undefined) log.warn('no API_KEY: the API is read-only');
 
-server.listen(env.WS_PORT, env.WS_HOST, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : env.WS_PORT;
-  log.info({ host: env.WS_HOST, port, tls: tls !== undefined, hardware: hardware.kind, db: env.DB_PATH, zones: zones.zones.length }, 'agent listening');
-  watchdog.ready();
-});
-server.on('error', (err) => {
-  log.fatal({ err }, 'API server failed');
-  shutdown(1);
-});
+api.listen({ port: env.WS_PORT, host: env.WS_HOST }).then(
+  () => {
+    const address = api.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : env.WS_PORT;
+    log.info({ host: env.WS_HOST, port, tls: tls !== undefined, hardware: hardware.kind, db: env.DB_PATH, zones: zones.zones.length }, 'agent listening');
+    watchdog.ready();
+  },
+  (err: unknown) => {
+    log.fatal({ err }, 'API server failed');
+    shutdown(1);
+  },
+);
 
 let stopping = false;
 function shutdown(code: number): void {
@@ -109,13 +111,13 @@ function shutdown(code: number): void {
   // The relay gets everything up to this instant before the outputs are released and the link closes.
   link?.flushAll();
   agent.stop();
-  link?.stop(server);
+  link?.stop(api.server);
   hardware.relays.close();
   hardware.inputs.close();
   hardware.sensors.close();
   aliveMarks.close();
-  server.close();
-  server.closeAllConnections();
+  void api.close();
+  api.server.closeAllConnections();
   try {
     store.close();
   } catch (err) {

@@ -8,11 +8,11 @@ import { createLogger } from '@boiler/service';
 import type { CommandBody } from '@boiler/shared';
 import { Agent } from '../src/agent.js';
 import { AgentBus } from '../src/bus.js';
-import { AgentStore } from '../src/store/index.js';
+import { AgentStore, MIGRATIONS, openDatabase } from '../src/store/index.js';
 import { ZonesFile } from '../src/zones.js';
 import { SimulatedHouse } from '../src/hardware/simulator/index.js';
 import { AliveMarkFile, type BootClock } from '../src/alive-mark.js';
-import { ENGINE_STATE_VERSION, EngineState, type EngineConfig } from '../src/control/index.js';
+import { ENGINE_STATE_VERSION, SavedEngineState, type EngineConfig } from '../src/control/index.js';
 
 // The agent against a real SQLite file, taking up whatever a previous agent (or a damaged disk)
 // left in the saved-state row; and restarting after a crash with the real alive-mark file.
@@ -35,7 +35,9 @@ afterEach(() => {
 
 /** Writes the saved-state row as raw text, as a damaged disk or another agent version might leave it. */
 function writeStateRow(text: string): void {
-  AgentStore.open(join(dir, 'agent.db')).close(); // the tables, by the real migrations
+  // The tables, by the real migrations, up to the schema of the agents that saved schedules and
+  // presets in this row: the agent's open then runs migration 5, which moves them to their tables.
+  openDatabase(join(dir, 'agent.db'), { migrations: MIGRATIONS.slice(0, 4) }).close();
   const db = new Database(join(dir, 'agent.db'));
   // The table checks json_valid; a damaged page does not ask, so the check is lifted for this write.
   db.pragma('ignore_check_constraints = ON');
@@ -108,7 +110,7 @@ describe('an unreadable or older saved state starts the agent (no restart loop)'
     expect(s.agent.zones().find((z) => z.zone === 'Z2')?.mode).toBe('OFF');
     expect(s.agent.system().alerts).toEqual([]);
     // Saved back in today's layout.
-    expect(EngineState.parse(readStateRow()).version).toBe(ENGINE_STATE_VERSION);
+    expect(SavedEngineState.parse(readStateRow()).version).toBe(ENGINE_STATE_VERSION);
   });
 
   const resets: [string, () => string, 'salvaged' | 'config'][] = [
@@ -137,7 +139,7 @@ describe('an unreadable or older saved state starts the agent (no restart loop)'
       const alerts = s.store.queryEvents({ event: ['ALERT'], limit: 10 });
       expect(alerts.map((e) => e.detail?.startsWith('state_reset: saved state unreadable'))).toEqual([true]);
       // The fresh state is saved over the bad one, and the agent keeps controlling.
-      expect(EngineState.safeParse(readStateRow()).success).toBe(true);
+      expect(SavedEngineState.safeParse(readStateRow()).success).toBe(true);
       await run(s, 5);
       expect(s.agent.ticks).toBe(5);
     });
@@ -169,4 +171,41 @@ describe('a crash and restart, through the alive-mark file', () => {
     await run(second, 2);
     expect(second.house.relays.get('zone1')).toBe(true);
   });
+});
+
+describe('schedules and presets, in their tables', () => {
+  const week = (setpoint: number) => ({ sun: [{ at: '07:00', setpoint_c: setpoint }], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] });
+  const noWeek = { sun: [], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] };
+
+  it('are written by their commands with the COMMAND event, left out of the saved state, and taken from the tables at a restart', () => {
+    dir = mkdtempSync(join(tmpdir(), 'boiler-restart-'));
+    const first = startAgent();
+    expect(first.agent.schedules().some((e) => e.zone === 'Z14')).toBe(true); // the config's own week
+    send(first, { type: 'schedule_set', zone: 'default', schedule: week(19) });
+    send(first, { type: 'schedule_set', zone: 'Z1', schedule: week(21) });
+    // An empty week sends a zone back to the default, even one the config gave a week of its own.
+    send(first, { type: 'schedule_set', zone: 'Z14', schedule: noWeek });
+    send(first, { type: 'preset_save', name: 'Cosy', schedule: week(22) });
+    send(first, { type: 'preset_save', name: 'Away', schedule: week(15) });
+    send(first, { type: 'preset_apply', name: 'Away', zones: ['Z2', 'Z3'] });
+    send(first, { type: 'preset_delete', name: 'Cosy' });
+
+    const { settings, unreadable } = first.store.loadSettings();
+    expect(unreadable).toEqual([]);
+    expect(settings.default_schedule).toEqual(week(19));
+    expect([settings.zone_schedules.get('Z1'), settings.zone_schedules.get('Z2'), settings.zone_schedules.get('Z3'), settings.zone_schedules.get('Z14')]).toEqual([week(21), week(15), week(15), null]);
+    expect(settings.presets.map((p) => p.name)).toEqual(['Away']);
+    const saved = readStateRow() as Record<string, unknown>;
+    expect(['default_schedule', 'presets'].filter((key) => key in saved)).toEqual([]);
+    expect((saved.zones as Record<string, unknown>[]).some((z) => 'schedule' in z)).toBe(false);
+    const commands = first.store.queryEvents({ event: ['COMMAND'], limit: 20 });
+    expect(commands).toHaveLength(7);
+
+    const seen = { schedules: first.agent.schedules(), presets: first.agent.presets(), settings: first.agent.settings() };
+    expect(seen.schedules.map((e) => e.zone)).toEqual(['default', 'Z1', 'Z2', 'Z3']);
+    first.agent.stop();
+    const second = startAgent({ wall: first.house.clock.now() + 60_000, boot: fakeBoot('boot-1', first.boot.mono + 60_000) });
+    expect({ schedules: second.agent.schedules(), presets: second.agent.presets(), settings: second.agent.settings() }).toEqual(seen);
+  });
+
 });

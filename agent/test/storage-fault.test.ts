@@ -48,7 +48,7 @@ function rig(options: Partial<AgentOptions> = {}, relays?: (inner: RelayBoard) =
   const house = new SimulatedHouse(zonesFile, { timeZone: TZ, startWall: Date.UTC(2026, 0, 12, 7, 0), seed: 3, initial: { roomC: 8 }, outdoor: { fixedC: -25 } });
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({ name: 'test', level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) } });
-  const bus = new AgentBus();
+  const bus = new AgentBus(log);
   const emitted: EventEntry[] = [];
   bus.on('events', emitted, (events) => emitted.push(...events));
   const board = relays === undefined ? house.relays : relays(house.relays);
@@ -210,6 +210,29 @@ describe('the control loop does not need the disk', () => {
     expect(stored.at(-1)?.seq).toBe(answer.result.seq);
     expect(stored.at(-1)?.event).toBe('COMMAND');
     expect(r.agent.health().storage.ok).toBe(true);
+  });
+
+  it('changes neither the schedules and presets tables nor the schedules in memory with a command it cannot store', async () => {
+    const r = rig();
+    const week = { sun: [{ at: '07:00', setpoint_c: 21 }], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] };
+    expect(r.send({ type: 'preset_save', name: 'Cosy', schedule: week }).kind).toBe('done');
+    const schedules = r.agent.schedules();
+    const settings = r.store.loadSettings();
+    r.db.pragma('query_only = ON');
+    await r.step();
+    const bodies: CommandBody[] = [
+      { type: 'schedule_set', zone: 'Z1', schedule: week },
+      { type: 'preset_apply', name: 'Cosy', zones: ['Z2'] },
+      { type: 'preset_delete', name: 'Cosy' },
+      { type: 'preset_save', name: 'Warm', schedule: week },
+    ];
+    for (const body of bodies) {
+      expect(r.send(body)).toMatchObject({ kind: 'refused', code: 'unavailable' });
+    }
+    expect(r.agent.schedules()).toEqual(schedules);
+    expect(r.agent.presets().map((p) => p.name)).toEqual(['Cosy']);
+    r.db.pragma('query_only = OFF');
+    expect(r.store.loadSettings()).toEqual(settings);
   });
 });
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
-import { EngineState } from '../../agent/src/control/index.js';
+import { SavedEngineState } from '../../agent/src/control/index.js';
 
 const COLUMNS = 'seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, duration_s, detail';
 
@@ -31,7 +31,7 @@ export function expectSameEvents(agentDb: string, replicaDb: string): number {
 /** Asserts each zone's mode, output and override in the replica are the agent's (from its saved engine state). */
 export function expectSameZones(agentDb: string, replicaDb: string): void {
   const saved = rows(agentDb, `SELECT state FROM runtime WHERE scope = 'system'`) as { state: string }[];
-  const engine = EngineState.parse(JSON.parse(saved[0]!.state));
+  const engine = SavedEngineState.parse(JSON.parse(saved[0]!.state));
   const replicaZones = (rows(replicaDb, 'SELECT state FROM zone_states') as { state: string }[]).map(
     (r) => JSON.parse(r.state) as { zone: string; mode: string; output: boolean; override: unknown },
   );

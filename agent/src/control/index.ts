@@ -3,7 +3,9 @@ export type { EngineConfig, Instant } from './config.js';
 export type { Readings, ZoneReadings } from './readings.js';
 export {
   EngineState,
+  SavedEngineState,
   ZoneRuntime,
+  SavedZoneRuntime,
   ZoneOverride,
   OutputState,
   Boost,
@@ -15,11 +17,17 @@ export {
   MAX_PRESETS,
   initialState,
   parseEngineState,
+  parseSavedEngineState,
+  noSettings,
+  savedStateOf,
+  settingsOf,
+  withSettings,
   rebaseStamp,
   resumeState,
   stopGapOf,
   newestSwitch,
   type EngineEvent,
+  type StoredSettings,
   type ResumeResult,
   type StopGap,
 } from './state.js';

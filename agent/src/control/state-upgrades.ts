@@ -1,7 +1,18 @@
 import { z } from 'zod';
 import { Preset, WeeklySchedule, ZoneName, ValidationError } from '@boiler/shared';
 import type { EngineConfig, Instant } from './config.js';
-import { ENGINE_STATE_VERSION, MAX_PRESETS, initialState, parseEngineState, type EngineState } from './state.js';
+import {
+  ENGINE_STATE_VERSION,
+  MAX_PRESETS,
+  initialState,
+  noSettings,
+  parseSavedEngineState,
+  savedStateOf,
+  withSettings,
+  type EngineState,
+  type SavedEngineState,
+  type StoredSettings,
+} from './state.js';
 
 // The saved engine state is upgraded like the tables: one numbered step per version, each a pure
 // function of the layout before it, each with its own test. A step may read only what its own
@@ -96,7 +107,27 @@ export const STATE_UPGRADES: readonly StateUpgrade[] = [
       zones: Array.isArray(s.zones) ? s.zones.map((z: unknown) => (isObject(z) && isObject(z.override) ? { ...z, override: { ...z.override, set_mono: null } } : z)) : s.zones,
     }),
   },
+  {
+    from: 4,
+    // Version 5 leaves the owner's schedules and presets to their tables: the store's migration 5
+    // copied them there (salvageSettings) when it brought the database to the schema that has a
+    // version-5 state, so a version-4 state only drops them.
+    name: 'schedules and presets in their tables',
+    up: (s) => {
+      const { default_schedule: _default, presets: _presets, ...rest } = s;
+      return {
+        ...rest,
+        version: 5,
+        zones: Array.isArray(s.zones) ? s.zones.map((z: unknown) => (isObject(z) ? withoutKey(z, 'schedule') : z)) : s.zones,
+      };
+    },
+  },
 ];
+
+function withoutKey(value: Json, key: string): Json {
+  const { [key]: _dropped, ...rest } = value;
+  return rest;
+}
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -111,9 +142,9 @@ export function savedVersion(value: unknown): number {
   return v;
 }
 
-/** What upgrading gave: the state in today's layout and the version it was saved as. */
+/** What upgrading gave: the state in today's saved layout and the version it was saved as. */
 export interface UpgradedState {
-  state: EngineState;
+  state: SavedEngineState;
   from: number;
 }
 
@@ -136,25 +167,22 @@ export function upgradeEngineState(value: unknown, upgrades: readonly StateUpgra
     }
     if (!isObject(state) || state.version !== v + 1) throw new StateUpgradeError(`state upgrade ${v} -> ${v + 1} (${step.name}) gave no version ${v + 1}`);
   }
-  return { state: parseEngineState(state), from };
+  return { state: parseSavedEngineState(state), from };
 }
 
-/** The owner's settings found in a state that could not be taken up as a whole. */
-export interface SalvagedSettings {
-  default_schedule: WeeklySchedule | null;
-  zone_schedules: Map<string, WeeklySchedule>;
-  presets: Preset[];
-}
+/** The owner's settings found in a state saved before version 5 (see StoredSettings). */
+export type SalvagedSettings = StoredSettings;
 
 const SalvageShape = z.looseObject({ default_schedule: z.unknown(), zones: z.unknown(), presets: z.unknown() });
-const SavedZoneSchedule = z.looseObject({ name: ZoneName, schedule: WeeklySchedule });
+// A zone saved without a schedule (version 0) followed the default, as one saved with null.
+const SavedZoneSchedule = z.looseObject({ name: ZoneName, schedule: WeeklySchedule.nullish() });
 
 /**
- * Schedules and presets from a state that is otherwise unreadable, each parsed on its own, so one
- * bad field costs only itself. Never throws.
+ * Schedules and presets from a state saved before version 5, each parsed on its own, so one bad
+ * field costs only itself (the state may be otherwise unreadable). Never throws.
  */
 export function salvageSettings(value: unknown): SalvagedSettings {
-  const found: SalvagedSettings = { default_schedule: null, zone_schedules: new Map(), presets: [] };
+  const found = noSettings();
   const shape = SalvageShape.safeParse(value);
   if (!shape.success) return found;
   const defaults = WeeklySchedule.safeParse(shape.data.default_schedule);
@@ -162,7 +190,7 @@ export function salvageSettings(value: unknown): SalvagedSettings {
   if (Array.isArray(shape.data.zones)) {
     for (const zone of shape.data.zones.slice(0, 64)) {
       const parsed = SavedZoneSchedule.safeParse(zone);
-      if (parsed.success && !found.zone_schedules.has(parsed.data.name)) found.zone_schedules.set(parsed.data.name, parsed.data.schedule);
+      if (parsed.success && !found.zone_schedules.has(parsed.data.name)) found.zone_schedules.set(parsed.data.name, parsed.data.schedule ?? null);
     }
   }
   if (Array.isArray(shape.data.presets)) {
@@ -186,13 +214,7 @@ export function describeUnreadable(err: unknown): string {
   return err instanceof Error ? err.message.slice(0, 160) : String(err).slice(0, 160);
 }
 
-/** A fresh state (every zone AUTO, outputs off since now) that keeps the salvaged schedules and presets. */
-export function freshStateKeeping(config: EngineConfig, salvaged: SalvagedSettings, now: Instant): EngineState {
-  const fresh = initialState(config, now);
-  return {
-    ...fresh,
-    default_schedule: salvaged.default_schedule ?? fresh.default_schedule,
-    zones: fresh.zones.map((zone) => ({ ...zone, schedule: salvaged.zone_schedules.get(zone.name) ?? zone.schedule })),
-    presets: salvaged.presets,
-  };
+/** A fresh state (every zone AUTO, outputs off since now) that keeps the stored schedules and presets. */
+export function freshStateKeeping(config: EngineConfig, settings: StoredSettings, now: Instant): EngineState {
+  return withSettings(config, savedStateOf(initialState(config, now)), settings);
 }

@@ -91,12 +91,10 @@ export const HeatLearning = z.strictObject({
 });
 export type HeatLearning = z.infer<typeof HeatLearning>;
 
-/** What the engine remembers about one zone between ticks. */
-export const ZoneRuntime = z.strictObject({
+/** What the engine remembers about one zone between ticks, as saved (its schedule lives in the schedules table). */
+export const SavedZoneRuntime = z.strictObject({
   name: ZoneName,
   mode: ZoneMode,
-  /** The zone's own week, or null to follow the default schedule. */
-  schedule: WeeklySchedule.nullable(),
   override: ZoneOverride.nullable(),
   boost: Boost.nullable(),
   /** The zone output (valve or circulator) as last commanded. */
@@ -110,24 +108,33 @@ export const ZoneRuntime = z.strictObject({
   rise: RiseBaseline.nullable(),
   heat: HeatLearning,
 });
+export type SavedZoneRuntime = z.infer<typeof SavedZoneRuntime>;
+
+/** What the engine remembers about one zone between ticks, with its schedule (kept in step with the table). */
+export const ZoneRuntime = SavedZoneRuntime.extend({
+  /** The zone's own week, or null to follow the default schedule. */
+  schedule: WeeklySchedule.nullable(),
+});
 export type ZoneRuntime = z.infer<typeof ZoneRuntime>;
 
 /** Pump overrun in progress: the boiler is off, the pump and these valves stay open to purge its heat. */
 export const Overrun = z.strictObject({ started: Stamp, zones: z.array(ZoneName).max(64) });
 export type Overrun = z.infer<typeof Overrun>;
 
-/** Everything the engine carries between ticks; persisted as JSON and parsed back with this schema. */
 /** The layout version of the saved engine state; older ones are brought up by the numbered upgrades in state-upgrades.ts. */
-export const ENGINE_STATE_VERSION = 4;
+export const ENGINE_STATE_VERSION = 5;
 
-export const EngineState = z.strictObject({
+/**
+ * What the engine carries between ticks, as saved in the runtime row and parsed back with this
+ * schema. The owner's schedules and presets are not in it: their home is the schedules and presets
+ * tables (see StoredSettings), written by the commands that change them.
+ */
+export const SavedEngineState = z.strictObject({
   version: z.literal(ENGINE_STATE_VERSION),
   away: z.boolean(),
   away_until: EpochMs.nullable(),
-  default_schedule: WeeklySchedule,
-  presets: z.array(Preset).max(MAX_PRESETS),
   /** In the config's zone order. */
-  zones: z.array(ZoneRuntime).max(64),
+  zones: z.array(SavedZoneRuntime).max(64),
   boiler: OutputState,
   pump: OutputState,
   overrun: Overrun.nullable(),
@@ -136,14 +143,79 @@ export const EngineState = z.strictObject({
   /** Set by the agent when it saves the state (the engine never reads it): when that was, on every clock. */
   alive: AliveMark.nullable(),
 });
+export type SavedEngineState = z.infer<typeof SavedEngineState>;
+
+/**
+ * Everything the engine carries between ticks: the saved state joined with the schedules and
+ * presets, which the engine (pure) reads from memory; the agent loads them from their tables at
+ * start and writes each change to both in one transaction.
+ */
+export const EngineState = SavedEngineState.extend({
+  default_schedule: WeeklySchedule,
+  presets: z.array(Preset).max(MAX_PRESETS),
+  zones: z.array(ZoneRuntime).max(64),
+});
 export type EngineState = z.infer<typeof EngineState>;
+
+/**
+ * The owner's schedules and presets as their tables hold them. A zone's entry is its own week or
+ * null (it follows the default); a zone with no entry, or no default, takes the config's.
+ */
+export interface StoredSettings {
+  default_schedule: WeeklySchedule | null;
+  zone_schedules: Map<string, WeeklySchedule | null>;
+  /** In the order they were saved. */
+  presets: Preset[];
+}
+
+/** No stored schedules or presets: every zone takes the config's. */
+export function noSettings(): StoredSettings {
+  return { default_schedule: null, zone_schedules: new Map(), presets: [] };
+}
+
+/** The state as saved: without the schedules and presets, which live in their tables. */
+export function savedStateOf(state: EngineState): SavedEngineState {
+  const { default_schedule: _default, presets: _presets, zones, ...rest } = state;
+  return { ...rest, zones: zones.map(({ schedule: _schedule, ...zone }) => zone) };
+}
+
+/** The schedules and presets the state holds, as their tables store them (every configured zone has an entry). */
+export function settingsOf(state: EngineState): StoredSettings {
+  return {
+    default_schedule: state.default_schedule,
+    zone_schedules: new Map(state.zones.map((zone) => [zone.name, zone.schedule])),
+    presets: state.presets,
+  };
+}
+
+/**
+ * A saved state joined with the stored schedules and presets; what the tables lack (a zone never
+ * seen, a fresh install) comes from the config, as for a fresh zone.
+ */
+export function withSettings(config: EngineConfig, saved: SavedEngineState, settings: StoredSettings): EngineState {
+  const configured = new Map(config.zones.map((zone) => [zone.name, zone.schedule ?? null]));
+  return {
+    ...saved,
+    default_schedule: settings.default_schedule ?? config.default_schedule,
+    presets: settings.presets,
+    zones: saved.zones.map((zone) => ({
+      ...zone,
+      schedule: settings.zone_schedules.has(zone.name) ? (settings.zone_schedules.get(zone.name) ?? null) : (configured.get(zone.name) ?? null),
+    })),
+  };
+}
 
 /** An event as the engine produces it; the store gives it its seq. */
 export type EngineEvent = Omit<EventEntry, 'seq'>;
 
-/** Parses persisted engine state (JSON already decoded); throws a ValidationError naming what is wrong. */
+/** Parses an engine state with its settings (JSON already decoded); throws a ValidationError naming what is wrong. */
 export function parseEngineState(value: unknown): EngineState {
   return parseUnknown(EngineState, value, 'engine state');
+}
+
+/** Parses a saved engine state (JSON already decoded); throws a ValidationError naming what is wrong. */
+export function parseSavedEngineState(value: unknown): SavedEngineState {
+  return parseUnknown(SavedEngineState, value, 'engine state');
 }
 
 function stampOf(now: Instant): Stamp {

@@ -15,6 +15,7 @@ import {
   parseUnknown,
   type HistoryPoint,
 } from '@boiler/shared';
+import type { StoredSettings } from '../control/state.js';
 import {
   EVENT_COLUMNS,
   INSERT_EVENT_SQL,
@@ -117,7 +118,7 @@ function runtimeParts(key: RuntimeKey): { scope: 'zone' | 'system'; zone: string
 
 /**
  * The agent's primary store: event log (the outbox), samples with rollups, engine runtime
- * state, schedules, presets, commands and audit. Every write runs in transaction(), which nests,
+ * state, the owner's schedules and presets (their one home), commands and audit. Every write runs in transaction(), which nests,
  * so a caller can wrap a state change, its event, the command result and the audit row in one.
  */
 export class AgentStore {
@@ -286,20 +287,24 @@ export class AgentStore {
 
   // ---- engine runtime state -----------------------------------------------------------
 
-  /** Stores a zone's or the system's engine state as JSON, refusing a state its schema would not read back. */
-  saveRuntime<S extends z.ZodType>(key: RuntimeKey, schema: S, state: z.input<S>, at: number): void {
+  /**
+   * Stores a zone's or the system's engine state as JSON (one statement: atomic on its own, and
+   * part of the caller's transaction when there is one). Its shape is the caller's type's, so it
+   * is not parsed again on the way in (loadRuntime parses it on the way out); only a number JSON
+   * would silently turn into null (NaN, an infinity, which types do not rule out) is refused.
+   */
+  saveRuntime(key: RuntimeKey, state: object, at: number): void {
     const { scope, zone, what } = runtimeParts(key);
-    const json = JSON.stringify(state);
-    // What JSON.stringify drops or rewrites (undefined, NaN, a Map) must not reach the disk unnoticed.
-    if (json === undefined) throw new StoreError(`${what} is not JSON-serialisable`);
-    const check = schema.safeParse(JSON.parse(json));
-    if (!check.success) throw new StoreError(`${what} would not read back: ${z.prettifyError(check.error)}`);
-    this.transaction(() =>
-      this.stmt(
-        `INSERT INTO runtime (scope, zone, state, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (scope, zone) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-      ).run(scope, zone, json, at),
-    );
+    let json: string;
+    try {
+      json = JSON.stringify(state, refuseNonFinite);
+    } catch (err) {
+      throw new StoreError(`${what} is not JSON-serialisable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    this.stmt(
+      `INSERT INTO runtime (scope, zone, state, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (scope, zone) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+    ).run(scope, zone, json, at);
   }
 
   /** A stored engine state parsed by `schema`, null when none; throws CorruptRecordError when it does not parse. */
@@ -321,62 +326,70 @@ export class AgentStore {
     return this.transaction(() => this.stmt('DELETE FROM runtime WHERE scope = ? AND zone = ?').run(scope, zone).changes > 0);
   }
 
-  // ---- schedules and presets ----------------------------------------------------------
+  // ---- schedules and presets ---------------------------------------------------------
 
-  /** Sets (replaces) a zone's schedule or the default one. */
-  setSchedule(target: ScheduleTarget, schedule: WeeklySchedule, at: number): void {
+  /**
+   * Every stored schedule and preset, each row parsed on its own: a damaged row costs only itself
+   * (it is named in `unreadable`, and its zone or the default takes the config's schedule).
+   * Presets come in the order they were saved.
+   */
+  loadSettings(): { settings: StoredSettings; unreadable: string[] } {
+    const settings: StoredSettings = { default_schedule: null, zone_schedules: new Map(), presets: [] };
+    const unreadable: string[] = [];
+    const schedules = this.stmt('SELECT target, schedule FROM schedules ORDER BY target').all() as { target: string; schedule: string }[];
+    for (const row of schedules) {
+      const isDefault = row.target === DEFAULT_SCHEDULE_KEY;
+      const what = isDefault ? 'the default schedule' : `schedule of ${row.target}`;
+      try {
+        if (isDefault) settings.default_schedule = parseStored(WeeklySchedule, row.schedule, what);
+        else settings.zone_schedules.set(parseUnknown(ZoneName, row.target, 'schedule target'), parseStored(WeeklySchedule.nullable(), row.schedule, what));
+      } catch (err) {
+        unreadable.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    for (const row of this.stmt('SELECT name, schedule, saved_at FROM presets ORDER BY rowid').all() as PresetRow[]) {
+      const preset = Preset.safeParse({ name: row.name, schedule: safeJson(row.schedule), saved_at: row.saved_at });
+      if (preset.success) settings.presets.push(preset.data);
+      else unreadable.push(`preset ${row.name}: ${z.prettifyError(preset.error)}`);
+    }
+    return { settings, unreadable };
+  }
+
+  /** Sets a zone's schedule (null: the zone follows the default) or, for 'default', the default one. */
+  setSchedule(target: ScheduleTarget, schedule: WeeklySchedule | null, at: number): void {
     const name = parseScheduleTarget(target);
-    const json = JSON.stringify(parseUnknown(WeeklySchedule, schedule, `schedule of ${name}`));
-    this.transaction(() =>
-      this.stmt(
-        `INSERT INTO schedules (target, schedule, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (target) DO UPDATE SET schedule = excluded.schedule, updated_at = excluded.updated_at`,
-      ).run(name, json, at),
-    );
+    if (name === 'default' && schedule === null) throw new StoreError('the default schedule cannot be null');
+    const json = JSON.stringify(parseUnknown(WeeklySchedule.nullable(), schedule, `schedule of ${name}`));
+    this.stmt(
+      `INSERT INTO schedules (target, schedule, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (target) DO UPDATE SET schedule = excluded.schedule, updated_at = excluded.updated_at`,
+    ).run(name === 'default' ? DEFAULT_SCHEDULE_KEY : name, json, at);
   }
 
-  /** A zone's own schedule or the default one, null when not set. */
-  getSchedule(target: ScheduleTarget): WeeklySchedule | null {
-    const row = this.stmt('SELECT schedule FROM schedules WHERE target = ?').get(target) as { schedule: string } | undefined;
-    return row === undefined ? null : parseStored(WeeklySchedule, row.schedule, `schedule of ${target}`);
-  }
-
-  /** Every stored schedule, by target. */
-  listSchedules(): Map<ScheduleTarget, WeeklySchedule> {
-    const rows = this.stmt('SELECT target, schedule FROM schedules ORDER BY target').all() as { target: string; schedule: string }[];
-    return new Map(rows.map((r) => [r.target, parseStored(WeeklySchedule, r.schedule, `schedule of ${r.target}`)]));
-  }
-
-  /** Removes a zone's schedule (it then follows the default); true when there was one. */
-  deleteSchedule(target: ScheduleTarget): boolean {
-    return this.transaction(() => this.stmt('DELETE FROM schedules WHERE target = ?').run(target).changes > 0);
-  }
-
-  /** Saves (replaces) a named preset. */
+  /** Saves a preset, replacing one of the same name; it becomes the newest saved. */
   savePreset(preset: Preset): void {
     const p = parseUnknown(Preset, preset, 'preset');
-    this.transaction(() =>
-      this.stmt(
-        `INSERT INTO presets (name, schedule, saved_at) VALUES (?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET schedule = excluded.schedule, saved_at = excluded.saved_at`,
-      ).run(p.name, JSON.stringify(p.schedule), p.saved_at),
-    );
-  }
-
-  /** A preset by name, null when there is none. */
-  getPreset(name: string): Preset | null {
-    const row = this.stmt('SELECT name, schedule, saved_at FROM presets WHERE name = ?').get(name) as PresetRow | undefined;
-    return row === undefined ? null : presetFromRow(row);
-  }
-
-  /** Every preset, by name. */
-  listPresets(): Preset[] {
-    return (this.stmt('SELECT name, schedule, saved_at FROM presets ORDER BY name').all() as PresetRow[]).map(presetFromRow);
+    this.transaction(() => {
+      // Deleted and inserted rather than updated: a new rowid keeps the presets in the order they were saved.
+      this.stmt('DELETE FROM presets WHERE name = ?').run(p.name);
+      this.stmt('INSERT INTO presets (name, schedule, saved_at) VALUES (?, ?, ?)').run(p.name, JSON.stringify(p.schedule), p.saved_at);
+    });
   }
 
   /** Deletes a preset; true when there was one. */
   deletePreset(name: string): boolean {
-    return this.transaction(() => this.stmt('DELETE FROM presets WHERE name = ?').run(name).changes > 0);
+    return this.stmt('DELETE FROM presets WHERE name = ?').run(name).changes > 0;
+  }
+
+  /** Replaces every stored schedule and preset with `settings`, in one transaction (the agent's start keeps them in step with its zones). */
+  replaceSettings(settings: StoredSettings, at: number): void {
+    this.transaction(() => {
+      this.stmt('DELETE FROM schedules').run();
+      this.stmt('DELETE FROM presets').run();
+      if (settings.default_schedule !== null) this.setSchedule('default', settings.default_schedule, at);
+      for (const [zone, schedule] of settings.zone_schedules) this.setSchedule(zone, schedule, at);
+      for (const preset of settings.presets) this.savePreset(preset);
+    });
   }
 
   // ---- commands and audit -------------------------------------------------------------
@@ -498,6 +511,9 @@ export class AgentStore {
   }
 }
 
+/** The key of the default schedule's row: no zone name (ZoneName refuses parentheses), so no zone can take it. */
+export const DEFAULT_SCHEDULE_KEY = '(default)';
+
 const ScheduleTargetSchema = z.union([ZoneName, z.literal('default')]);
 
 function parseScheduleTarget(target: string): ScheduleTarget {
@@ -510,10 +526,17 @@ interface PresetRow {
   saved_at: number;
 }
 
-function presetFromRow(row: PresetRow): Preset {
-  return {
-    name: row.name,
-    schedule: parseStored(WeeklySchedule, row.schedule, `schedule of preset ${row.name}`),
-    saved_at: row.saved_at,
-  };
+/** JSON.stringify's replacer that refuses what it would write as null: a NaN or infinite number is a bug, not a state. */
+function refuseNonFinite(key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${key === '' ? 'the value' : key} is ${String(value)}`);
+  return value;
+}
+
+/** Stored JSON, or undefined (which no schema here accepts) when it is not JSON. */
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

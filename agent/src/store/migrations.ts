@@ -1,6 +1,7 @@
 import { runMigrations, userVersion, type SchemaMigration } from '@boiler/service';
 import type Database from 'better-sqlite3';
 import { EVENTS_SCHEMA_SQL, SAMPLES_SCHEMA_SQL } from '@boiler/service';
+import { salvageSettings } from '../control/state-upgrades.js';
 import { MigrationError, SchemaTooNewError } from './errors.js';
 
 /** One step of the schema (the shared runner's shape). */
@@ -83,7 +84,46 @@ ${EVENTS_SCHEMA_SQL}`);
       `);
     },
   },
+  {
+    name: 'schedules and presets out of the saved state',
+    up(db) {
+      moveSettingsOutOfSavedState(db);
+    },
+  },
 ];
+
+/**
+ * Migration 5: the owner's schedules and presets move from the saved engine state (every state
+ * version before 5 holds them) into their tables, which are their one home from then on; the state
+ * upgrade 4 -> 5 drops them from the saved state when the agent next loads it. Each schedule and
+ * preset is parsed on its own (salvageSettings), so a damaged state loses only what does not parse
+ * and a row that is not JSON at all moves nothing: a migration that threw would stop the agent
+ * from starting. A zone that followed the default gets a null row, so it keeps doing so rather
+ * than taking the config's schedule back.
+ */
+function moveSettingsOutOfSavedState(db: Database.Database): void {
+  const row = db.prepare(`SELECT state, updated_at FROM runtime WHERE scope = 'system'`).get() as { state: string; updated_at: number } | undefined;
+  if (row === undefined) return;
+  let saved: unknown;
+  try {
+    saved = JSON.parse(row.state);
+  } catch {
+    return;
+  }
+  const settings = salvageSettings(saved);
+  const schedule = db.prepare(
+    `INSERT INTO schedules (target, schedule, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (target) DO UPDATE SET schedule = excluded.schedule, updated_at = excluded.updated_at`,
+  );
+  // The default's key is no zone name (ZoneName refuses parentheses), so no zone can take its row.
+  if (settings.default_schedule !== null) schedule.run('(default)', JSON.stringify(settings.default_schedule), row.updated_at);
+  for (const [zone, week] of settings.zone_schedules) schedule.run(zone, JSON.stringify(week), row.updated_at);
+  const preset = db.prepare(
+    `INSERT INTO presets (name, schedule, saved_at) VALUES (?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET schedule = excluded.schedule, saved_at = excluded.saved_at`,
+  );
+  for (const p of settings.presets) preset.run(p.name, JSON.stringify(p.schedule), p.saved_at);
+}
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

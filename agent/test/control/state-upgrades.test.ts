@@ -11,7 +11,9 @@ import {
   freshStateKeeping,
   initialState,
   salvageSettings,
+  savedStateOf,
   upgradeEngineState,
+  withSettings,
 } from '../../src/control/index.js';
 import { configOf, everyDay, heatZone, onOffZone, WED_10AM } from './rig.js';
 
@@ -73,9 +75,39 @@ describe('numbered state upgrades', () => {
     }
   });
 
+  it('4 -> 5 drops the schedules and presets (migration 5 of the store moved them to their tables) and changes nothing else', () => {
+    const v4: Record<string, unknown> = { ...fixture(1), version: 4 };
+    const v5 = STATE_UPGRADES[4]!.up(v4);
+    expect(v5.version).toBe(5);
+    expect('default_schedule' in v5 || 'presets' in v5).toBe(false);
+    const before = v4.zones as Record<string, unknown>[];
+    const after = v5.zones as Record<string, unknown>[];
+    expect(before.every((z) => 'schedule' in z)).toBe(true);
+    expect(after).toEqual(before.map(({ schedule: _schedule, ...zone }) => zone));
+    const { version: _v4, default_schedule: _d, presets: _p, zones: _z4, ...restBefore } = v4;
+    const { version: _v5, zones: _z5, ...restAfter } = v5;
+    expect(restAfter).toEqual(restBefore);
+  });
+
   it('takes a current state as it is', () => {
-    const current = initialState(config, { wall: WED_10AM, mono: 5 });
+    const current = savedStateOf(initialState(config, { wall: WED_10AM, mono: 5 }));
     expect(upgradeEngineState(JSON.parse(JSON.stringify(current)))).toEqual({ state: current, from: ENGINE_STATE_VERSION });
+  });
+
+  it('joins a saved state with the stored settings; what they lack comes from the config', () => {
+    const zoneWeek = everyDay([{ at: '06:00', setpoint_c: 20 }]);
+    const withOwn = configOf([heatZone('Z1', { schedule: zoneWeek }), heatZone('Z2'), onOffZone('Z14')]);
+    const saved = savedStateOf(initialState(withOwn, { wall: WED_10AM, mono: 5 }));
+    const preset = { name: 'Cosy', schedule: zoneWeek, saved_at: WED_10AM };
+    const joined = withSettings(withOwn, saved, { default_schedule: null, zone_schedules: new Map([['Z2', zoneWeek]]), presets: [preset] });
+    expect(joined.default_schedule).toEqual(withOwn.default_schedule);
+    expect(joined.zones.map((z) => z.schedule)).toEqual([zoneWeek, zoneWeek, null]);
+    expect(joined.presets).toEqual([preset]);
+    // A stored null (the owner sent the zone back to the default) wins over the config's own week.
+    const cleared = withSettings(withOwn, saved, { default_schedule: null, zone_schedules: new Map([['Z1', null]]), presets: [] });
+    expect(cleared.zones[0]?.schedule).toBeNull();
+    expect(savedStateOf(joined)).toEqual(saved);
+    expect(EngineState.safeParse(joined).success).toBe(true);
   });
 
   it('refuses a version newer than this agent, a version that is no version, and a state that is no object', () => {

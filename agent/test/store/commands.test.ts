@@ -36,7 +36,7 @@ function execute(store: AgentStore, c: Command, now: number, failBeforeResult = 
     const [event] = store.appendEvents([
       { ts: now, source: 'command', zone: 'Z1', event: 'COMMAND', room_c: null, pipe_c: null, outdoor_c: null, duration_s: null, detail: `mode ${c.body.type}` },
     ]);
-    store.saveRuntime({ zone: 'Z1' }, ZoneMode, { mode: c.body.type === 'zone_mode' ? c.body.mode : 'AUTO' }, now);
+    store.saveRuntime({ zone: 'Z1' }, { mode: c.body.type === 'zone_mode' ? c.body.mode : 'AUTO' }, now);
     store.audit({ ts: now, commandId: c.id, actor: c.issued_by ?? 'unknown', action: c.body.type, detail: null });
     if (failBeforeResult) throw new Error('power glitch');
     const result: CommandResult = { id: c.id, outcome: 'succeeded', error: null, seq: event?.seq ?? null, finished_at: now };

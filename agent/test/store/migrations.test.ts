@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
@@ -24,7 +26,23 @@ const ADDS: SchemaAdds = {
   2: { tables: ['samples', 'samples_15m', 'samples_1h', 'samples_1d'], indexes: [] },
   3: { tables: ['runtime', 'schedules', 'presets'], indexes: [] },
   4: { tables: ['commands', 'audit'], indexes: ['commands_finished_at', 'audit_ts', 'audit_command_id'] },
+  5: { tables: [], indexes: [] },
 };
+
+/** A saved engine state as agents before migration 5 wrote it (state version 1). */
+function savedStateV1(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(import.meta.dirname, '..', 'control', 'fixtures', 'state-v1.json'), 'utf8')) as Record<string, unknown>;
+}
+
+/** A file at schema 4 holding `state` (raw text) as its saved engine state. */
+function schema4With(state: string): Database.Database {
+  const db = migratedTo(4);
+  // A damaged page does not ask json_valid; the check is lifted to write one.
+  db.pragma('ignore_check_constraints = ON');
+  db.prepare(`INSERT INTO runtime (scope, zone, state, updated_at) VALUES ('system', '', ?, 77)`).run(state);
+  db.pragma('ignore_check_constraints = OFF');
+  return db;
+}
 
 /** A fresh file migrated to `version` (the first `version` migrations). */
 const migratedTo = (version: number): Database.Database => migrated(files.raw(), migrate, MIGRATIONS, version);
@@ -84,6 +102,46 @@ describe('migrations', () => {
       })(),
     ).toThrow(/FOREIGN KEY/);
     expect(() => db.prepare(`INSERT INTO commands VALUES ('b', 'h', '{}', 'maybe', '{}', 1, 2)`).run()).toThrow(/CHECK/);
+  });
+
+  it('5 (schedules and presets out of the saved state): each moves to its table, the saved state is left to the state upgrade', () => {
+    const v1 = savedStateV1();
+    const zones = v1.zones as { name: string; schedule: unknown }[];
+    // A zone that follows the default keeps doing so: it gets a null row, not the config's schedule.
+    const state = { ...v1, zones: zones.map((z, i) => (i === 1 ? { ...z, schedule: null } : z)) };
+    const db = schema4With(JSON.stringify(state));
+    migrate(db);
+    expectSchemaAt(db, 5);
+    const schedules = new Map((db.prepare('SELECT target, schedule, updated_at FROM schedules').all() as { target: string; schedule: string; updated_at: number }[]).map((r) => [r.target, r]));
+    expect([...schedules.keys()].sort()).toEqual(['(default)', ...zones.map((z) => z.name)].sort());
+    expect(JSON.parse(schedules.get('(default)')!.schedule)).toEqual(v1.default_schedule);
+    expect(JSON.parse(schedules.get(zones[0]!.name)!.schedule)).toEqual(zones[0]!.schedule);
+    expect(JSON.parse(schedules.get(zones[1]!.name)!.schedule)).toBeNull();
+    expect(schedules.get(zones[0]!.name)!.updated_at).toBe(77);
+    const presets = db.prepare('SELECT name, schedule, saved_at FROM presets ORDER BY rowid').all() as { name: string; schedule: string; saved_at: number }[];
+    expect(presets.map((p) => ({ name: p.name, schedule: JSON.parse(p.schedule) as unknown, saved_at: p.saved_at }))).toEqual(v1.presets);
+    expect((v1.presets as unknown[]).length).toBeGreaterThan(0);
+    // The saved state itself is untouched: the state upgrade 4 -> 5 drops what moved.
+    expect(JSON.parse((db.prepare(`SELECT state FROM runtime WHERE scope = 'system'`).get() as { state: string }).state)).toEqual(state);
+    db.close();
+    const store = files.openStore();
+    expect(store.loadSettings().unreadable).toEqual([]);
+    expect(store.loadSettings().settings.presets).toEqual(v1.presets);
+  });
+
+  it('5 moves only what parses from a damaged saved state, and nothing from one that is not JSON, without failing', () => {
+    const v1 = savedStateV1();
+    const damaged = { ...v1, version: 99, zones: [{ name: 'Z1', schedule: { mon: 'nonsense' } }, 'not a zone'], presets: [...(v1.presets as unknown[]), { name: 'Broken', schedule: 12, saved_at: 1 }] };
+    const db = schema4With(JSON.stringify(damaged));
+    migrate(db);
+    expect((db.prepare('SELECT target FROM schedules').all() as { target: string }[]).map((r) => r.target)).toEqual(['(default)']);
+    expect((db.prepare('SELECT name FROM presets ORDER BY rowid').all() as { name: string }[]).map((r) => r.name)).toEqual((v1.presets as { name: string }[]).map((p) => p.name));
+    db.close();
+    const garbage = migrated(files.raw('second.db'), migrate, MIGRATIONS, 4);
+    garbage.pragma('ignore_check_constraints = ON');
+    garbage.prepare(`INSERT INTO runtime (scope, zone, state, updated_at) VALUES ('system', '', '{"version": 1, "zo', 1)`).run();
+    expect(migrate(garbage)).toEqual({ from: 4, to: SCHEMA_VERSION });
+    expect(garbage.prepare('SELECT count(*) AS n FROM schedules').get()).toEqual({ n: 0 });
   });
 
   it('upgrades an older file step by step, keeping its rows', () => {
