@@ -93,7 +93,7 @@ export class CommandQueue {
   private started = false;
   private pumping = false;
   private pumpAgain = false;
-  /** What the queue last wrote to its store: the command as stored, if nothing has been written since. */
+  /** What the queue last wrote to its store (it is the store's only writer): that command as it stands until the next write. */
   private lastWrite: QueuedCommand | undefined;
 
   constructor(
@@ -437,7 +437,8 @@ export class CommandQueue {
   }
 
   private onResult(result: CommandResult): void {
-    const command = this.store.get(result.id);
+    // Usually the command just sent: what the queue last wrote, with no read (and parse) of it.
+    const command = this.lastWrite?.id === result.id ? this.lastWrite : this.store.get(result.id);
     if (command === null) {
       this.log.warn({ id: result.id, outcome: result.outcome }, 'result for a command the queue does not hold; ignored');
       return;
