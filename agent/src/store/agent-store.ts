@@ -424,33 +424,23 @@ export class AgentStore {
     const r = parseUnknown(CommandResult, result, 'command result');
     if (r.id !== c.id) throw new StoreError(`result ${r.id} does not belong to command ${c.id}`);
     if (paramHash.length === 0) throw new StoreError(`command ${c.id} has an empty parameter hash`);
-    this.transaction(() => {
-      try {
-        this.stmt(
-          `INSERT INTO commands (id, param_hash, body, outcome, result, received_at, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ).run(c.id, paramHash, JSON.stringify(c.body), r.outcome, JSON.stringify(r), receivedAt, r.finished_at);
-      } catch (err) {
-        if (err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateCommandError(c.id);
-        throw err;
-      }
-    });
+    // One statement: atomic alone, and part of the caller's transaction without a savepoint of its own.
+    try {
+      this.stmt(
+        `INSERT INTO commands (id, param_hash, body, outcome, result, received_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(c.id, paramHash, JSON.stringify(c.body), r.outcome, JSON.stringify(r), receivedAt, r.finished_at);
+    } catch (err) {
+      if (err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateCommandError(c.id);
+      throw err;
+    }
   }
 
   /** Appends an audit row; returns its id. */
   audit(entry: AuditEntry): number {
     const e = parseUnknown(AuditInput, entry, 'audit entry');
-    return this.transaction(() =>
-      Number(
-        this.stmt('INSERT INTO audit (ts, command_id, actor, action, detail) VALUES (?, ?, ?, ?, ?)').run(
-          e.ts,
-          e.commandId,
-          e.actor,
-          e.action,
-          e.detail,
-        ).lastInsertRowid,
-      ),
-    );
+    // One statement: atomic alone, and part of the caller's transaction without a savepoint of its own.
+    return Number(this.stmt('INSERT INTO audit (ts, command_id, actor, action, detail) VALUES (?, ?, ?, ?, ?)').run(e.ts, e.commandId, e.actor, e.action, e.detail).lastInsertRowid);
   }
 
   /** Audit rows, newest first, optionally of one command. */
