@@ -65,22 +65,24 @@ if (env.TLS_CERT !== undefined || mustUseTls(env.HTTP_HOST)) {
   process.stderr.write(`relay TLS certificate SHA-256 fingerprint: ${cert.fingerprint}\n`);
 }
 const uiDir = join(dirname(dirname(import.meta.dirname)), 'out', 'renderer');
-const server = createRelayServer(relay, { apiKey: env.API_KEY, uiDir, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 }, ...(tls === undefined ? {} : { tls }) }, log.child({ component: 'api' }));
+const api = await createRelayServer(relay, { apiKey: env.API_KEY, uiDir, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 }, ...(tls === undefined ? {} : { tls }) }, log.child({ component: 'api' }));
 const live = new LiveHub(env.API_KEY, () => relay.liveSnapshot(), log.child({ component: 'live' }));
-live.attach(server);
+live.attach(api.server);
 relay.attachLive(live);
 await relay.start();
 retention.start();
 
-server.listen(env.HTTP_PORT, env.HTTP_HOST, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : env.HTTP_PORT;
-  log.info({ host: env.HTTP_HOST, port, tls: tls !== undefined, agent: env.PI_WS_URL, db: env.DB_PATH, last_seq: replica.appliedSeq() }, 'relay listening');
-});
-server.on('error', (err) => {
-  log.fatal({ err }, 'HTTP server failed');
-  void shutdown(1);
-});
+api.listen({ port: env.HTTP_PORT, host: env.HTTP_HOST }).then(
+  () => {
+    const address = api.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : env.HTTP_PORT;
+    log.info({ host: env.HTTP_HOST, port, tls: tls !== undefined, agent: env.PI_WS_URL, db: env.DB_PATH, last_seq: replica.appliedSeq() }, 'relay listening');
+  },
+  (err: unknown) => {
+    log.fatal({ err }, 'HTTP server failed');
+    void shutdown(1);
+  },
+);
 
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
@@ -88,10 +90,10 @@ async function shutdown(code: number): Promise<void> {
   stopping = true;
   log.info('relay stopping');
   setTimeout(() => process.exit(code), 4500).unref();
-  live.stop(server);
+  live.stop(api.server);
   retention.stop();
-  server.close();
-  server.closeAllConnections();
+  void api.close();
+  api.server.closeAllConnections();
   try {
     await relay.stop();
     queueStore.close();

@@ -175,9 +175,9 @@ export function parseQuery<S extends z.ZodType>(schema: S, url: URL): z.infer<S>
 }
 
 /** The reasons a query was refused, one clause each (the schemas' messages name the parameter). */
-export function queryProblems(issues: readonly { message: string }[]): string {
+export function queryProblems(issues: readonly { message?: string | undefined }[]): string {
   return issues
     .slice(0, 5)
-    .map((i) => i.message)
+    .map((i) => i.message ?? 'invalid')
     .join('; ');
 }

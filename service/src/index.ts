@@ -8,3 +8,4 @@ export * from './sqlite.js';
 export * from './loopback.js';
 export * from './tls/index.js';
 export * from './command-trace.js';
+export * from './http-app.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventKind } from './models.js';
+import { EventEntry, EventKind, HistoryPoint, Preset, SystemState, WeeklySchedule, ZoneName, ZoneState } from './models.js';
 
 // The query strings of the read routes the agent and the relay both serve, parsed by one schema
 // so the two cannot drift. Values arrive as a query parser gives them: a string, an array when a
@@ -31,7 +31,7 @@ function single(name: string) {
 }
 
 /** An optional integer query parameter within bounds; the issue names it and its range. */
-function wholeNumber(name: string, min: number, max: number) {
+export function wholeNumber(name: string, min: number, max: number) {
   return single(name).transform((raw, ctx): number | undefined => {
     if (raw === undefined) return undefined;
     // Plain decimal digits only: Number() would also take 1e3, 0x10, " 5" and "5.0".
@@ -86,3 +86,14 @@ export function historyWindow(query: HistoryQuery, now: number): { ok: true; fro
   if (from >= to) return { ok: false, message: 'from must be before to' };
   return { ok: true, from, to, points: query.points };
 }
+
+// The replies of the read routes both serve, so a client (the apps, the web UI) reads one shape.
+
+export const ZonesReply = z.object({ zones: z.array(ZoneState) });
+export const EventsReply = z.object({ events: z.array(EventEntry) });
+export const HistoryReply = z.object({ zone: z.string(), from: z.number(), to: z.number(), points: z.array(HistoryPoint) });
+export const ScheduleReply = z.object({ zone: z.union([ZoneName, z.literal('default')]), schedule: WeeklySchedule });
+export const SchedulesReply = z.object({ schedules: z.array(ScheduleReply) });
+export const PresetsReply = z.object({ presets: z.array(Preset) });
+export const SystemReply = SystemState;
+export const ZoneReply = ZoneState;

@@ -1,7 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { createLogger } from '@boiler/service';
+import { createLogger, type HttpApp } from '@boiler/service';
 import type { SystemState } from '@boiler/shared';
 import { createApiServer } from '../../src/api/server.js';
 import type { AgentFacade, CommandRefusalCode } from '../../src/facade.js';
@@ -23,13 +22,16 @@ function facade(extra: Partial<AgentFacade> = {}): AgentFacade {
   };
 }
 
-let server: Server | undefined;
-afterEach(() => server?.close());
+let app: HttpApp | undefined;
+afterEach(async () => {
+  await app?.close();
+});
 
 async function listen(f: AgentFacade, apiKey?: string): Promise<string> {
-  server = createApiServer(f, { apiKey, rate: { perSecond: 5, burst: 5 } }, createLogger({ name: 'test', level: 'silent' }));
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The rate limiter's clock stands still: the bucket refills only when a test says so, never while a slow machine sends.
+  app = createApiServer(f, { apiKey, rate: { perSecond: 5, burst: 5, now: () => 0 } }, createLogger({ name: 'test', level: 'silent' }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }
 
 describe('agent API server', () => {

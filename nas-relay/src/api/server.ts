@@ -1,12 +1,25 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
-import { HttpError, RateLimiter, commandTraceOn, historyParams, intParam, monotonicMicros, parseQuery, pathSegments, readJsonBody, requestUrl, sameKey, refuseUpgrade, sendError, sendJson, targetPath, traceCommand, type Logger } from '@boiler/service';
-import { CommandState, EventsQuery, MAX_HISTORY_POINTS, safeParseUnknown } from '@boiler/shared';
+import { z } from 'zod';
+import {
+  CommandState,
+  EventsQuery,
+  EventsReply,
+  HistoryQuery,
+  HistoryReply,
+  PresetsReply,
+  ScheduleReply,
+  SchedulesReply,
+  SystemReply,
+  ZoneReply,
+  ZonesReply,
+  historyWindow,
+  wholeNumber,
+} from '@boiler/shared';
+import { HttpError, RateLimiter, commandTraceOn, createHttpApp, monotonicMicros, refuseUpgrade, sameKey, targetPath, traceCommand, type HttpApp, type Logger } from '@boiler/service';
 import { CommandRequest, CommandConflictError } from '../queue/index.js';
 import type { Relay } from '../relay.js';
-import { serveUi } from './ui.js';
+import { answerWithUi, registerUi } from './ui.js';
 import { isLivePath } from './live.js';
 
 export interface RelayApiOptions {
@@ -19,160 +32,145 @@ export interface RelayApiOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
-/** The relay's API for the apps: answered from the cache and replica, never waiting on the Pi. */
-export function createRelayServer(relay: Relay, options: RelayApiOptions, log: Logger): Server {
+const ZoneParams = z.object({ zone: z.string() });
+const CommandParams = z.object({ id: z.string() });
+
+/** `GET /api/commands`: the newest commands, optionally in one state. */
+const CommandsQuery = z.object({
+  state: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((raw, ctx): CommandState | undefined => {
+      if (raw === undefined) return undefined;
+      const state = CommandState.safeParse(raw);
+      if (state.success) return state.data;
+      ctx.addIssue({ code: 'custom', message: `state must be one of ${CommandState.options.join(', ')}` });
+      return z.NEVER;
+    }),
+  limit: wholeNumber('limit', 1, 500).transform((n) => n ?? 100),
+});
+
+/**
+ * The relay's API for the apps: answered from the cache and replica, never waiting on the Pi.
+ * Resolves once the UI's files are registered; the live socket (`/api/live`) is an upgrade on
+ * `app.server`, taken by the LiveHub.
+ */
+export async function createRelayServer(relay: Relay, options: RelayApiOptions, log: Logger): Promise<HttpApp> {
   const limiter = new RateLimiter(options.rate?.perSecond ?? 50, options.rate?.burst ?? 100);
-  const bodyLimit = options.bodyLimit ?? 16 * 1024;
-  const serverOptions = { requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, maxHeaderSize: 8 * 1024 };
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const requestId = randomUUID();
-    // For the bench's command breakdown only (LOG_LEVEL=trace): when the request reached the relay.
-    const arrivedUs = commandTraceOn(log) ? monotonicMicros() : undefined;
-    handle(req, res, arrivedUs).catch((err: unknown) => {
-      const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error');
-      if (e.status >= 500) log.error({ err, requestId }, 'request failed');
-      // The path only: a query string may carry what a client should not have put in a URL.
-      else log.debug({ requestId, status: e.status, code: e.code, path: targetPath(req.url) }, e.message);
-      if (!res.headersSent) sendError(res, e, requestId);
-      else res.destroy();
-    });
-  };
-  const server: Server =
-    options.tls === undefined ? createHttpServer(serverOptions, handler) : (createHttpsServer({ ...serverOptions, ...options.tls }, handler) as unknown as Server);
-  server.maxHeadersCount = 50;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  const app = createHttpApp({ bodyLimit: options.bodyLimit ?? 16 * 1024, tls: options.tls, refusalLogLevel: 'debug' }, log);
+  // For the bench's command breakdown only (LOG_LEVEL=trace): when each request reached the relay.
+  const arrivals = new WeakMap<IncomingMessage, number>();
+  const traced = commandTraceOn(log);
+
   // Node leaves an upgrade no listener takes open; only the live socket (LiveHub) takes one.
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
     if (isLivePath(req.url)) return;
     refuseUpgrade(socket);
   });
 
-  function client(req: IncomingMessage): string {
-    return `api-key@${req.socket.remoteAddress ?? 'unknown'}`;
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse, arrivedUs: number | undefined): Promise<void> {
-    const url = requestUrl(req);
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
-    // HEAD answers as GET without the body (Node drops it), so a HEAD probe sees health, not the UI.
-    const read = method === 'GET' || method === 'HEAD';
-    if (method === 'OPTIONS') throw new HttpError(403, 'cors_closed', 'cross-origin requests are not allowed');
-    if (path === '/health' && read) return sendJson(res, 200, relay.health());
-    if (path === '/metrics' && read) {
-      const text = await relay.metrics.text();
-      res.writeHead(200, { 'content-type': relay.metrics.contentType });
-      res.end(text);
-      return;
-    }
-    if (!path.startsWith('/api/')) {
-      if (read) return serveUi(res, path, options.uiDir);
-      throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
-    }
+  app.addHook('onRequest', async (req) => {
+    if (traced) arrivals.set(req.raw, monotonicMicros());
+    if (req.method === 'OPTIONS') throw new HttpError(403, 'cors_closed', 'cross-origin requests are not allowed');
+    if (!targetPath(req.raw.url).startsWith('/api/')) return;
     if (!limiter.take(req.socket.remoteAddress ?? 'unknown')) throw new HttpError(429, 'rate_limited', 'too many requests; slow down');
     if (options.apiKey !== undefined) {
       const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
       if (m === null || !sameKey(m[1] as string, options.apiKey)) throw new HttpError(401, 'unauthorised', 'missing or wrong bearer key');
     }
-    const [, resource, id, sub] = pathSegments(path);
-    if (resource === 'commands') return commands(req, res, url, method, id, sub, arrivedUs);
-    if (method !== 'GET') throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}`);
-    switch (resource) {
-      case 'zones': {
-        if (id === undefined) return sendJson(res, 200, { zones: await relay.zones() });
-        if (sub === undefined) {
-          const zone = await relay.zone(id);
-          if (zone === null) throw new HttpError(404, 'unknown_zone', `no zone ${id}`);
-          return sendJson(res, 200, zone);
-        }
-        if (sub === 'history') {
-          const { from, to, points } = historyParams(url, Date.now(), MAX_HISTORY_POINTS);
-          return sendJson(res, 200, { zone: id, from, to, points: relay.replica.history(id, from, to, points) });
-        }
-        break;
-      }
-      case 'system': {
-        const system = await relay.system();
-        if (system === null) throw new HttpError(503, 'no_data_yet', 'the relay has not heard from the agent yet');
-        return sendJson(res, 200, system);
-      }
-      case 'events': {
-        const q = parseQuery(EventsQuery, url);
-        return sendJson(res, 200, { events: await relay.events(eventQuery(q)) });
-      }
-      case 'schedules': {
-        const settings = relay.replica.settings();
-        if (settings === null) throw new HttpError(503, 'no_data_yet', 'the relay has not heard from the agent yet');
-        const schedules = [{ zone: 'default', schedule: settings.default_schedule }, ...settings.zone_schedules];
-        if (id === undefined) return sendJson(res, 200, { schedules });
-        const one = schedules.find((s) => s.zone === id);
-        if (one === undefined) throw new HttpError(404, 'unknown_schedule', `no schedule for ${id}`);
-        return sendJson(res, 200, one);
-      }
-      case 'presets': {
-        const settings = relay.replica.settings();
-        if (settings === null) throw new HttpError(503, 'no_data_yet', 'the relay has not heard from the agent yet');
-        return sendJson(res, 200, { presets: settings.presets });
-      }
-      case 'link':
-        return sendJson(res, 200, relay.linkView());
-      default:
-        break;
-    }
-    throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
-  }
+  });
 
-  async function commands(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    method: string,
-    id: string | undefined,
-    sub: string | undefined,
-    arrivedUs: number | undefined,
-  ): Promise<void> {
-    const { queue } = relay;
-    if (id === undefined && method === 'POST') {
-      const body = await readJsonBody(req, bodyLimit);
-      const parsed = safeParseUnknown(CommandRequest, body, 'command');
-      if (!parsed.ok) throw new HttpError(400, 'invalid_command', parsed.error.message);
-      if (parsed.value.id !== undefined) traceCommand(log, parsed.value.id, 'request', arrivedUs);
-      try {
-        const { command } = queue.enqueue(parsed.value, client(req));
-        // Stored durably before this answer; it goes to the agent when the link is up.
-        return sendJson(res, 202, { id: command.id, state: command.state });
-      } catch (err) {
-        if (err instanceof CommandConflictError) throw new HttpError(409, 'id_conflict', err.message);
-        throw err;
-      }
+  app.setNotFoundHandler((req, reply) => {
+    const path = targetPath(req.raw.url);
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (path.startsWith('/api/')) {
+      if (!read) throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`);
+      throw new HttpError(404, 'not_found', `no route ${req.method} ${path}`);
     }
-    if (id === undefined && method === 'GET') {
-      const stateParam = url.searchParams.get('state');
-      const state = stateParam === null ? undefined : CommandState.safeParse(stateParam);
-      if (state !== undefined && !state.success) throw new HttpError(400, 'invalid_query', `state must be one of ${CommandState.options.join(', ')}`);
-      const limit = intParam(url, 'limit', { min: 1, max: 500 }) ?? 100;
-      return sendJson(res, 200, { commands: queue.list({ limit, ...(state === undefined ? {} : { state: state.data }) }) });
-    }
-    if (id !== undefined) {
-      const found = queue.get(id);
-      if (found === null) throw new HttpError(404, 'unknown_command', `no command ${id}`);
-      if (method === 'GET' && sub === undefined) return sendJson(res, 200, found);
-      if (method === 'POST' && sub === 'retry') {
-        if (found.state !== 'dead' && found.state !== 'failed') throw new HttpError(409, 'not_retryable', `command ${id} is ${found.state}; only dead or failed commands can be retried`);
-        return sendJson(res, 202, queue.retry(id, client(req)));
-      }
-      if (method === 'DELETE' && sub === undefined) {
-        if (found.state !== 'dead') throw new HttpError(409, 'not_discardable', `command ${id} is ${found.state}; only dead commands can be discarded`);
-        return sendJson(res, 200, queue.discard(id, client(req)));
-      }
-    }
-    throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here`);
-  }
+    // Any other page is the UI's (a single-page app routes it itself).
+    if (read) return answerWithUi(reply, path, options.uiDir);
+    throw new HttpError(404, 'not_found', `no route ${req.method} ${path}`);
+  });
 
-  return server;
+  await registerUi(app, options.uiDir);
+
+  // GET routes answer HEAD as well, without the body: a probe sees health, not the UI.
+  app.get('/health', () => relay.health());
+  app.get('/metrics', async (_req, reply) => reply.type(relay.metrics.contentType).send(await relay.metrics.text()));
+
+  app.get('/api/zones', { schema: { response: { 200: ZonesReply } } }, async () => ({ zones: await relay.zones() }));
+  app.get('/api/zones/:zone', { schema: { params: ZoneParams, response: { 200: ZoneReply } } }, async (req) => {
+    const zone = await relay.zone(req.params.zone);
+    if (zone === null) throw new HttpError(404, 'unknown_zone', `no zone ${req.params.zone}`);
+    return zone;
+  });
+  app.get('/api/zones/:zone/history', { schema: { params: ZoneParams, querystring: HistoryQuery, response: { 200: HistoryReply } } }, async (req) => {
+    const zone = req.params.zone;
+    // As the agent answers: a zone it does not have is 404, not an empty history.
+    if ((await relay.zone(zone)) === null) throw new HttpError(404, 'unknown_zone', `no zone ${zone}`);
+    const window = historyWindow(req.query, Date.now());
+    if (!window.ok) throw new HttpError(400, 'invalid_query', window.message);
+    return { zone, from: window.from, to: window.to, points: relay.replica.history(zone, window.from, window.to, window.points) };
+  });
+  app.get('/api/system', { schema: { response: { 200: SystemReply } } }, async () => {
+    const system = await relay.system();
+    if (system === null) throw new HttpError(503, 'no_data_yet', 'the relay has not heard from the agent yet');
+    return system;
+  });
+  app.get('/api/events', { schema: { querystring: EventsQuery, response: { 200: EventsReply } } }, async (req) => ({ events: await relay.events(eventQuery(req.query)) }));
+  const schedules = () => {
+    const settings = relay.replica.settings();
+    if (settings === null) throw new HttpError(503, 'no_data_yet', 'the relay has not heard from the agent yet');
+    return [{ zone: 'default', schedule: settings.default_schedule }, ...settings.zone_schedules];
+  };
+  app.get('/api/schedules', { schema: { response: { 200: SchedulesReply } } }, () => ({ schedules: schedules() }));
+  app.get('/api/schedules/:zone', { schema: { params: ZoneParams, response: { 200: ScheduleReply } } }, (req) => {
+    const one = schedules().find((s) => s.zone === req.params.zone);
+    if (one === undefined) throw new HttpError(404, 'unknown_schedule', `no schedule for ${req.params.zone}`);
+    return one;
+  });
+  app.get('/api/presets', { schema: { response: { 200: PresetsReply } } }, () => {
+    const settings = relay.replica.settings();
+    if (settings === null) throw new HttpError(503, 'no_data_yet', 'the relay has not heard from the agent yet');
+    return { presets: settings.presets };
+  });
+  app.get('/api/link', () => relay.linkView());
+
+  const client = (req: { socket: { remoteAddress?: string | undefined } }) => `api-key@${req.socket.remoteAddress ?? 'unknown'}`;
+  const { queue } = relay;
+  app.post('/api/commands', { schema: { body: CommandRequest }, config: { bodyRefusal: { code: 'invalid_command', what: 'command' } } }, (req, reply) => {
+    if (req.body.id !== undefined) traceCommand(log, req.body.id, 'request', arrivals.get(req.raw));
+    try {
+      const { command } = queue.enqueue(req.body, client(req));
+      // Stored durably before this answer; it goes to the agent when the link is up.
+      return reply.code(202).send({ id: command.id, state: command.state });
+    } catch (err) {
+      if (err instanceof CommandConflictError) throw new HttpError(409, 'id_conflict', err.message);
+      throw err;
+    }
+  });
+  app.get('/api/commands', { schema: { querystring: CommandsQuery } }, (req) => ({
+    commands: queue.list({ limit: req.query.limit, ...(req.query.state === undefined ? {} : { state: req.query.state }) }),
+  }));
+  const found = (id: string) => {
+    const command = queue.get(id);
+    if (command === null) throw new HttpError(404, 'unknown_command', `no command ${id}`);
+    return command;
+  };
+  app.get('/api/commands/:id', { schema: { params: CommandParams } }, (req) => found(req.params.id));
+  app.post('/api/commands/:id/retry', { schema: { params: CommandParams } }, (req, reply) => {
+    const { id } = req.params;
+    const command = found(id);
+    if (command.state !== 'dead' && command.state !== 'failed') throw new HttpError(409, 'not_retryable', `command ${id} is ${command.state}; only dead or failed commands can be retried`);
+    return reply.code(202).send(queue.retry(id, client(req)));
+  });
+  app.delete('/api/commands/:id', { schema: { params: CommandParams } }, (req) => {
+    const { id } = req.params;
+    const command = found(id);
+    if (command.state !== 'dead') throw new HttpError(409, 'not_discardable', `command ${id} is ${command.state}; only dead commands can be discarded`);
+    return queue.discard(id, client(req));
+  });
+
+  return app;
 }
 
 /** The shared events query in the replica's terms. */

@@ -1,22 +1,18 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { ServerResponse } from 'node:http';
-import { HttpError, pathSegments } from '@boiler/service';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
+import { existsSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyReply } from 'fastify';
+import { HttpError, pathSegments, type HttpApp } from '@boiler/service';
 
 const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Boiler Controller</title></head>
 <body><h1>Boiler Controller relay</h1><p>The relay is running. The web UI has not been built here yet
 (<code>npm run build</code>); the API is at <code>/api/</code> and health at <code>/health</code>.</p></body></html>`;
+
+const UI_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+} as const;
 
 /**
  * The file under uiDir a URL path names, or null when it names something outside it. The path
@@ -35,25 +31,34 @@ export function uiFile(uiDir: string, urlPath: string): string | null {
   return wanted;
 }
 
-/** Serves the built UI from uiDir (single-page app: unknown paths get index.html), or a placeholder. */
-export function serveUi(res: ServerResponse, path: string, uiDir: string | undefined): void {
-  const headers = {
-    'x-content-type-options': 'nosniff',
-    'x-frame-options': 'DENY',
-    'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
-  };
+/**
+ * Serves the built UI from uiDir with @fastify/static: each file there at start is a route of
+ * its own (no wildcard, so no path a client writes can reach past the folder), with the UI's
+ * security headers; index.html is never cached, the hashed assets for an hour.
+ */
+export async function registerUi(app: HttpApp, uiDir: string | undefined): Promise<void> {
+  if (uiDir === undefined) return;
+  await app.register(fastifyStatic, {
+    root: resolve(uiDir),
+    wildcard: false,
+    cacheControl: false,
+    setHeaders: (reply: FastifyReply, file: string) => {
+      reply.headers({ ...UI_HEADERS, 'cache-control': basename(file) === 'index.html' ? 'no-cache' : 'max-age=3600' });
+    },
+  });
+}
+
+/**
+ * A GET for a path that is no route and no file: the single-page app's index.html (the app
+ * routes it), or a placeholder page while the UI is not built. A path that resolves outside the
+ * folder is 404; one with malformed percent-encoding 400.
+ */
+export function answerWithUi(reply: FastifyReply, path: string, uiDir: string | undefined): FastifyReply {
   // Malformed paths are refused alike whether the UI is built or not.
   pathSegments(path);
-  const index = uiDir === undefined ? undefined : join(uiDir, 'index.html');
-  if (uiDir === undefined || index === undefined || !existsSync(index)) {
-    res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    res.end(PLACEHOLDER);
-    return;
+  if (uiDir === undefined || !existsSync(join(uiDir, 'index.html'))) {
+    return reply.headers({ ...UI_HEADERS, 'cache-control': 'no-cache' }).type('text/html; charset=utf-8').send(PLACEHOLDER);
   }
-  const wanted = uiFile(uiDir, path);
-  if (wanted === null) throw new HttpError(404, 'not_found', 'no such file in the UI');
-  let file = existsSync(wanted) && statSync(wanted).isFile() ? wanted : index;
-  if (extname(file) === '') file = index;
-  res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': file === index ? 'no-cache' : 'max-age=3600' });
-  res.end(readFileSync(file));
+  if (uiFile(uiDir, path) === null) throw new HttpError(404, 'not_found', 'no such file in the UI');
+  return reply.sendFile('index.html', resolve(uiDir));
 }

@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError } from '@boiler/service';
-import { serveUi, uiFile } from '../../src/api/ui.js';
+import { HttpError, createHttpApp, createLogger, type HttpApp } from '@boiler/service';
+import { answerWithUi, registerUi, uiFile } from '../../src/api/ui.js';
 
 // A built UI in out/renderer and, beside it, a sibling whose name starts the same: the folder a
 // string-prefix check lets through.
@@ -18,24 +18,20 @@ writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log("app")');
 writeFileSync(join(sibling, 'secret.txt'), 'SIBLING-SECRET');
 writeFileSync(join(out, 'outside.txt'), 'OUTSIDE-SECRET');
 
-let server: Server;
+// The relay's way of serving the UI (its static files and the single-page fallback) on an app of
+// its own, with the same error answers as the relay's.
+let app: HttpApp;
 let port: number;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    try {
-      serveUi(res, (req.url ?? '/').split('?')[0] ?? '/', uiDir);
-    } catch (err) {
-      const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal');
-      res.writeHead(e.status, { 'content-type': 'text/plain' });
-      res.end(e.code);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
+  app = createHttpApp({ bodyLimit: 1024, refusalLogLevel: 'debug' }, createLogger({ name: 'test', level: 'silent' }));
+  app.setNotFoundHandler((req, reply) => answerWithUi(reply, (req.raw.url ?? '/').split('?')[0] ?? '/', uiDir));
+  await registerUi(app, uiDir);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
   port = typeof address === 'object' && address !== null ? address.port : 0;
 });
-afterAll(() => {
-  server.close();
+afterAll(async () => {
+  await app.close();
   rmSync(out, { recursive: true, force: true });
 });
 
@@ -73,7 +69,9 @@ describe('the relay serving the UI folder', () => {
   });
 
   it('answers 400 to malformed percent-encoding, not a thrown URIError', async () => {
-    expect(await get('/%E0%A4%A')).toEqual({ status: 400, body: 'malformed_path' });
+    const malformed = await get('/%E0%A4%A');
+    expect(malformed.status).toBe(400);
+    expect((JSON.parse(malformed.body) as { error: { code: string } }).error.code).toBe('malformed_path');
     expect(() => uiFile(uiDir, '/%zz')).toThrow(HttpError);
   });
 
