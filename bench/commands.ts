@@ -1,9 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { pino } from 'pino';
 import WebSocket from 'ws';
 import mqtt from 'mqtt';
+import type { EventEntry } from '@boiler/shared';
+import { CommandQueue, SqliteCommandQueueStore, type CommandTransport, type CommandTransportListener } from '../nas-relay/src/queue/index.js';
+import { Replica } from '../nas-relay/src/replica/index.js';
 import { startAgent, type AgentUnderTest } from '../test/support/agent-process.js';
 import { startRelay, type RelayUnderTest } from '../test/support/relay-process.js';
 import { LiveClient, postRelayCommand } from '../test/support/live-client.js';
@@ -190,6 +197,99 @@ async function breakdown(n: number): Promise<BenchRow[]> {
   });
 }
 
+/** A link that is always up and hands every command to the bench, which answers it when it likes. */
+class BenchTransport implements CommandTransport {
+  readonly connected = true;
+  private readonly listeners = new Set<CommandTransportListener>();
+  send(): boolean {
+    return true;
+  }
+  listen(listener: CommandTransportListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  succeed(id: string, seq: number): void {
+    for (const l of this.listeners) l.commandResult?.({ id, outcome: 'succeeded', error: null, seq, finished_at: Date.now() });
+  }
+}
+
+/**
+ * The relay's two commits on a command's path, in-process: an accept (stored as sent, handed to
+ * the link) and an answer (stored as succeeded), for the queue in its own file and for the queue
+ * sharing one file with the replica, with the replica applying what the agent sends before each
+ * answer (the command's event; every tenth time a batch of 14 samples). Both, and a raw one-row
+ * insert under synchronous FULL (the floor), take turns in each iteration, so all three see the
+ * same disk and the same neighbours.
+ */
+export function benchQueueCommits(n = 300): BenchRow[] {
+  const dir = mkdtempSync(join(tmpdir(), 'boiler-bench-queue-'));
+  const log = pino({ level: 'silent' });
+  try {
+    const rig = (name: string, own: boolean) => {
+      const replicaPath = join(dir, `${name}.db`);
+      const replica = Replica.open(replicaPath);
+      const store = own ? SqliteCommandQueueStore.openBeside(replicaPath) : SqliteCommandQueueStore.open(replicaPath);
+      const transport = new BenchTransport();
+      const queue = new CommandQueue(store, transport, { now: () => Date.now() }, {}, log);
+      queue.start();
+      return { name, replica, store, transport, queue, seq: 0, accept: [] as number[], answer: [] as number[] };
+    };
+    const rigs = [rig('own', true), rig('shared', false)];
+    const raw = new Database(join(dir, 'raw.db'));
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = FULL');
+    raw.exec('CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT');
+    const rawInsert = raw.prepare('INSERT INTO t (id, body) VALUES (?, ?)');
+    const rawTimes: number[] = [];
+    const warmUp = 30;
+    for (let i = 0; i < n + warmUp; i++) {
+      for (const r of rigs) {
+        const id = randomUUID();
+        const t0 = performance.now();
+        r.queue.enqueue({ id, body: { type: 'setpoint', zone: `Z${(i % 13) + 1}`, setpoint_c: 16 + (i % 8), override: 'permanent' } }, 'bench');
+        const t1 = performance.now();
+        const now = Date.now();
+        const events: EventEntry[] = [{ seq: ++r.seq, ts: now, source: 'command', zone: 'Z1', event: 'COMMAND', room_c: null, pipe_c: null, outdoor_c: null, duration_s: null, detail: id }];
+        if (i % 10 === 0) {
+          for (let z = 1; z <= 14; z++) events.push({ seq: ++r.seq, ts: now + z, source: 'sampler', zone: `Z${z}`, event: 'SAMPLE', room_c: 20, pipe_c: 40, outdoor_c: 0, duration_s: null, detail: 'on' });
+        }
+        r.replica.applyEvents(events);
+        const t2 = performance.now();
+        r.transport.succeed(id, r.seq);
+        const t3 = performance.now();
+        if (i >= warmUp) {
+          r.accept.push(t1 - t0);
+          r.answer.push(t3 - t2);
+        }
+      }
+      const t0 = performance.now();
+      raw.transaction(() => rawInsert.run(randomUUID(), 'x'.repeat(300))).immediate();
+      if (i >= warmUp) rawTimes.push(performance.now() - t0);
+    }
+    raw.close();
+    const floor = { name: 'raw 1-row insert, FULL, p50', value: quantile(rawTimes, 0.5) };
+    const rows: BenchRow[] = [];
+    for (const r of rigs) {
+      r.queue.stop();
+      r.store.close();
+      r.replica.close();
+      const where = r.name === 'own' ? 'own file' : 'one file with the replica';
+      rows.push({ suite: 'commands', name: `relay accept commit p50 (queue in ${where})`, value: quantile(r.accept, 0.5), unit: 'ms', floor });
+      rows.push({ suite: 'commands', name: `relay answer commit p50 (queue in ${where})`, value: quantile(r.answer, 0.5), unit: 'ms', floor });
+    }
+    const title = `the relay's commits in-process, ${n} commands (queue in its own file vs in one file with the replica, beside a raw 1-row FULL insert; interleaved)`;
+    for (const r of rigs) {
+      const where = r.name === 'own' ? 'own file' : 'one file with the replica';
+      rows.push({ suite: 'commands', name: `accept (queue in ${where})`, value: quantile(r.accept, 0.5), p99: quantile(r.accept, 0.99), unit: 'ms', detail: title });
+      rows.push({ suite: 'commands', name: `answer (queue in ${where})`, value: quantile(r.answer, 0.5), p99: quantile(r.answer, 0.99), unit: 'ms', detail: title });
+    }
+    rows.push({ suite: 'commands', name: 'raw 1-row insert, FULL', value: quantile(rawTimes, 0.5), p99: quantile(rawTimes, 0.99), unit: 'ms', detail: title });
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Command round trip: POST on the relay -> `succeeded` on the live ws (durable at both ends:
  * the relay's queue and the agent's log use synchronous FULL), beside a raw two-hop ws echo and
@@ -226,5 +326,6 @@ export async function benchCommands(n = 200): Promise<BenchRow[]> {
     rows.push({ suite: 'commands', name: 'MQTT QoS 1 request/response: no Mosquitto on 127.0.0.1:1883', value: Number.NaN, unit: '' });
   }
   rows.push(...(await breakdown(Math.min(n, 100))));
+  rows.push(...benchQueueCommits());
   return rows;
 }
