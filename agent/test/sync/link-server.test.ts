@@ -55,6 +55,8 @@ function rig(options: Partial<LinkOptions> = {}) {
   return { clock, bus, outbox, link, connect, open };
 }
 
+/** The longest detail an event may have, random: gzip cannot shrink a page of 1000 of them below the low-water mark. */
+const incompressibleDetail = () => randomBytes(250).toString('hex');
 const seqs = (events: readonly EventEntry[]) => events.map((e) => e.seq);
 const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, i) => first + i);
 
@@ -289,9 +291,8 @@ describe('LinkServer catch-up and full sync', () => {
   });
 
   it('a stream sends its next page only once the socket has drained below the low-water mark, woken by the writes, not a timer', async () => {
-    const { clock, outbox, open } = rig({ pageSize: 2000 });
-    // Random details do not compress, so each page of 2000 events is well over the low-water mark.
-    outbox.append(5000, 'SAMPLE', () => randomBytes(160).toString('hex'));
+    const { clock, outbox, open } = rig({ pageSize: 1000 });
+    outbox.append(2500, 'SAMPLE', incompressibleDetail);
     const { relay, agentEnd } = await open();
     await relay.waitFor('settings_update');
     const bufferedBeforeEachPage: number[] = [];
@@ -319,14 +320,14 @@ describe('LinkServer catch-up and full sync', () => {
     agentEnd.releaseDelivery();
     await relay.waitFor('full_sync_response', (m) => m.payload.done);
     const pages = relay.all('full_sync_response');
-    expect(pages.map((p) => p.payload.events.length)).toEqual([2000, 2000, 1000]);
+    expect(pages.map((p) => p.payload.events.length)).toEqual([1000, 1000, 500]);
     expect(bufferedBeforeEachPage).toHaveLength(3);
     expect(bufferedBeforeEachPage.every((b) => b <= STREAM_LOW_WATER_BYTES)).toBe(true);
   });
 
   it('a stream the relay stops reading ends when the link closes, without another page', async () => {
-    const { outbox, open, link } = rig({ pageSize: 2000 });
-    outbox.append(5000, 'SAMPLE', () => randomBytes(160).toString('hex'));
+    const { outbox, open, link } = rig({ pageSize: 1000 });
+    outbox.append(1500, 'SAMPLE', incompressibleDetail);
     const { relay, agentEnd } = await open();
     await relay.waitFor('settings_update');
     agentEnd.holdDelivery();
