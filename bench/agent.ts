@@ -123,8 +123,9 @@ const FLOOR_CPU = 'idle node + ws + sqlite, same window %';
 
 /**
  * The agent at 60x for one real minute (an hour of simulated time): its RSS afterwards, and the
- * CPU it used, beside the idle Node floor. Its CPU is whole-process (so at most the loop's), at
- * 60 times the real pace: a sixtieth of it is what the same work costs in real time.
+ * CPU it used, beside the idle Node floor. Its CPU has no verdict: at 60x the loop ticks every
+ * 83 ms (12 a second, not 60) while the per-minute work runs 60 times as often, so no fixed
+ * fraction of it is the real-time cost; the target is read at SIM_SPEED 1 (agent-real-time).
  */
 export async function benchAgentIdle(seconds = 60): Promise<BenchRow[]> {
   const w = await watchAgent(60, seconds);
@@ -139,11 +140,10 @@ export async function benchAgentIdle(seconds = 60): Promise<BenchRow[]> {
     },
     {
       suite: 'agent',
-      name: 'agent CPU at SIM_SPEED 60 (60 sim-s per s)',
+      name: 'agent CPU at SIM_SPEED 60 (no target: read at SIM_SPEED 1)',
       value: w.cpuShare * 100,
       unit: '% of a core',
       floor: { name: FLOOR_CPU, value: w.floorCpuShare * 100 },
-      target: { text: 'control loop < 1 % of a core (real time)', met: w.cpuShare / 60 < 0.01 },
     },
   ];
 }

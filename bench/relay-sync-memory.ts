@@ -10,7 +10,8 @@
  * then the agent starts, the relay's first range request is older than the outbox and the agent
  * answers with a full sync. The relay's RSS is read from /proc every 50 ms until the sync is done,
  * and its kernel high-water mark (VmHWM, reset after the idle reading) catches a peak between reads.
- * Suite `relay-sync-memory` of `npm run bench`; alone: `npx tsx bench/relay-sync-memory.ts [days]`.
+ * Suite `relay-sync-memory` of `npm run bench`; alone: `npx tsx bench/relay-sync-memory.ts [days]`
+ * (BENCH_RELAY_NODE_OPTIONS=... to run the relay with other node flags).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -68,7 +69,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function benchRelaySyncMemory(days = 365): Promise<BenchRow[]> {
+/**
+ * `relayNodeOptions` (NODE_OPTIONS for the relay; none by default, as nas-relay/Dockerfile runs
+ * it) lets one try V8 settings against the bound from the command line.
+ */
+export async function benchRelaySyncMemory(days = 365, relayNodeOptions?: string): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(scratchDir(), 'boiler-bench-relay-sync-'));
   const agentDir = join(dir, 'agent');
   const relayDir = join(dir, 'relay');
@@ -81,7 +86,8 @@ export async function benchRelaySyncMemory(days = 365): Promise<BenchRow[]> {
     const lastSeq = seedYear(join(agentDir, 'agent.db'), days);
     process.stderr.write(`  seeded ${days} d (last seq ${lastSeq}) in ${((performance.now() - tSeed) / 1000).toFixed(0)} s\n`);
     const port = await freePort();
-    relay = await startRelay(`ws://127.0.0.1:${port}/ws`, { dir: relayDir, env: { LOG_LEVEL: 'info' } });
+    const nodeOptions = relayNodeOptions === undefined ? {} : { NODE_OPTIONS: relayNodeOptions };
+    relay = await startRelay(`ws://127.0.0.1:${port}/ws`, { dir: relayDir, env: { LOG_LEVEL: 'info', ...nodeOptions } });
     const pid = relay.proc.proc.pid as number;
     // Settled first (startup garbage collected), then the median of a second of readings.
     await sleep(3000);
@@ -155,6 +161,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const days = process.argv[2] === undefined ? 365 : Number(process.argv[2]);
   const t0 = performance.now();
   const { formatTable } = await import('./table.js');
-  console.log(formatTable(await benchRelaySyncMemory(days)));
+  console.log(formatTable(await benchRelaySyncMemory(days, process.env.BENCH_RELAY_NODE_OPTIONS)));
   console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
