@@ -12,6 +12,15 @@ test('a wrong key is refused and the sign-in stays', async ({ page }) => {
 
 test('signed in, fourteen tiles show the Pi online and their temperatures change', async ({ page, site }) => {
   await signIn(page, site.apiKey);
+  // The key is in none of the page's storages.
+  const stored = (await page.evaluate(`(async () => JSON.stringify({
+    local: Object.entries(localStorage),
+    session: Object.entries(sessionStorage),
+    cookie: document.cookie,
+    idb: (await indexedDB.databases()).map((d) => d.name),
+  }))()`)) as string;
+  expect(stored).not.toContain(site.apiKey);
+  expect(JSON.parse(stored)).toMatchObject({ session: [], idb: [] });
   const tiles = page.getByRole('list', { name: 'Zones' }).getByRole('listitem');
   await expect(tiles).toHaveCount(14);
   await expect(page.getByRole('status').filter({ hasText: 'Pi online' })).toBeVisible();

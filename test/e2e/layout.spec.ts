@@ -6,7 +6,7 @@ for (const screen of SCREENS) {
   test.describe(`at ${screen.width}x${screen.height}`, () => {
     test.use({ viewport: { width: screen.width, height: screen.height }, hasTouch: screen.kiosk });
 
-    test('sign-in and dashboard fit the screen, controls apart and large enough', async ({ page, site }) => {
+    test('sign-in, dashboard and zone page fit the screen, controls apart and large enough', async ({ page, site }) => {
       await page.goto('/');
       await expect(page.getByLabel('API key')).toBeVisible();
       await expectUsableLayout(page, screen);
@@ -21,6 +21,12 @@ for (const screen of SCREENS) {
         for (const t of await tiles.all()) await expectInView(page, t);
       }
       await screenshot(page, `dashboard-${screen.name}`);
+
+      await tiles.first().click();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Z1 /);
+      await expect(page.getByRole('button', { name: 'Raise setpoint' })).toBeVisible();
+      await expectUsableLayout(page, screen);
+      await screenshot(page, `zone-${screen.name}`);
     });
   });
 }

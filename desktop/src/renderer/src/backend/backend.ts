@@ -4,7 +4,7 @@ import type { CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServer
 export type LiveState = 'connecting' | 'open' | 'unreachable' | 'unauthorised';
 
 /** How a sign-in ended. */
-export type SignInResult = 'signed_in' | 'wrong_key' | 'unreachable';
+export type SignInResult = 'signed_in' | 'wrong_key' | 'unreachable' | 'relay_error';
 
 /** The relay's answer to a new command: stored, with where it is now. */
 export interface CommandAccepted {

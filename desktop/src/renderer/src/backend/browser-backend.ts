@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { CommandState, CommandStatus, HistoryPoint, LiveServerMessage, MAX_NESTING_DEPTH, nestsDeeperThan, type CommandBody, type LiveClientMessage } from '@boiler/shared';
+import { CommandState, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, nestsDeeperThan, type CommandBody, type LiveClientMessage } from '@boiler/shared';
+import type { HistoryPoint } from '@boiler/shared';
 import { BackendError, type Backend, type CommandAccepted, type LiveFeed, type LiveHandlers, type SignInResult } from './backend';
 
 const SessionInfo = z.object({ expires_at: z.number() });
 const Accepted = z.object({ id: z.uuid(), state: CommandState });
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-const HistoryAnswer = z.object({ points: z.array(HistoryPoint) });
 
 /** Reconnect delays: doubling from half a second to half a minute, jittered so kiosks do not stampede. */
 const BACKOFF_FIRST_MS = 500;
@@ -60,7 +60,7 @@ export class BrowserBackend implements Backend {
       return 'signed_in';
     }
     if (res.status === 401 || res.status === 403) return 'wrong_key';
-    return 'unreachable';
+    return 'relay_error';
   }
 
   async signOut(): Promise<void> {
@@ -85,7 +85,7 @@ export class BrowserBackend implements Backend {
 
   async history(zone: string, from: number, to: number, points: number): Promise<HistoryPoint[]> {
     const q = new URLSearchParams({ from: String(from), to: String(to), points: String(points) });
-    const answer = await this.request('GET', `/api/zones/${encodeURIComponent(zone)}/history?${q.toString()}`, HistoryAnswer);
+    const answer = await this.request('GET', `/api/zones/${encodeURIComponent(zone)}/history?${q.toString()}`, HistoryReply);
     return answer.points;
   }
 

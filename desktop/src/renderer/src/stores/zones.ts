@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
-import { computed, shallowRef } from 'vue';
-import type { ZoneState } from '@boiler/shared';
+import { computed, markRaw, shallowRef } from 'vue';
+import type { HistoryPoint, ZoneState } from '@boiler/shared';
+import { backend } from '../backend/backend';
 
 /** A zone as last heard, with when this page heard it (its own clock; null when it came in a snapshot while the Pi was away). */
 export interface HeardZone {
@@ -35,5 +36,13 @@ export const useZonesStore = defineStore('zones', () => {
   /** The newest site-clock stamp among the zones: when the site last spoke. */
   const newestUpdate = computed(() => Math.max(0, ...[...byName.value.values()].map((z) => z.state.updated_at)));
 
-  return { byName, list, replaceAll, apply, zone, newestUpdate };
+  /**
+   * A zone's history over [from, to) (site clock), thinned by the server to about `points`. Kept
+   * out of Vue's reactivity: a month of points is drawn once, never watched point by point.
+   */
+  async function history(name: string, from: number, to: number, points: number): Promise<readonly HistoryPoint[]> {
+    return markRaw(await backend().history(name, from, to, points));
+  }
+
+  return { byName, list, replaceAll, apply, zone, newestUpdate, history };
 });

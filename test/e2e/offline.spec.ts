@@ -1,0 +1,84 @@
+import Database from 'better-sqlite3';
+import { test as base, expect } from '@playwright/test';
+import { startAgent } from '../support/agent-process.js';
+import { stopAndCleanUp } from '../support/processes.js';
+import { startSite, LINK_DEAD_AFTER_S, type Site } from './support/site.js';
+import { signIn, tile } from './support/sign-in.js';
+
+// This suite stops and restarts the agent, so it has a site of its own rather than the shared one.
+const test = base.extend<{ baseURL: string }, { ownSite: Site }>({
+  ownSite: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const site = await startSite();
+      try {
+        await use(site);
+      } finally {
+        await stopAndCleanUp(site.relay, site.agent);
+      }
+    },
+    { scope: 'worker' },
+  ],
+  baseURL: async ({ ownSite }, use) => {
+    await use(ownSite.url);
+  },
+});
+
+/** COMMAND events the agent logged for a command id (each names its id in the detail). */
+function executions(agentDb: string, id: string): number {
+  const db = new Database(agentDb, { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM events WHERE event = 'COMMAND' AND detail LIKE ?").get(`%${id}%`) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+test('with the agent stopped: offline banner with since, stale marks, a command shown queued across a reload and run once after the restart', async ({ page, ownSite }) => {
+  test.setTimeout(180_000);
+  await signIn(page, ownSite.apiKey);
+  await expect(page.getByRole('status').filter({ hasText: 'Pi online' })).toBeVisible();
+
+  const agent = ownSite.agent;
+  await agent.stop();
+  // Within LINK_DEAD_AFTER + 5 s of the agent going.
+  const timeout = (LINK_DEAD_AFTER_S + 5) * 1000;
+  await expect(page.getByRole('status').filter({ hasText: /^Pi offline since \d{2}:\d{2}/ })).toBeVisible({ timeout });
+  await expect(tile(page, 'Z1')).toHaveAccessibleName(/stale/, { timeout });
+  await expect(page.locator('[data-part="stale"]')).toHaveCount(14);
+
+  await tile(page, 'Z5').click();
+  await page.getByRole('button', { name: 'Off' }).click();
+  const states = page.getByRole('list', { name: 'Command states' }).getByRole('listitem');
+  await expect(states).toHaveText(['queued']);
+  await expect(page.getByRole('button', { name: 'Off' })).toHaveAttribute('aria-pressed', 'false');
+
+  // A reload asks for the key again (it is kept nowhere), and the command is still queued.
+  await page.reload();
+  await page.getByLabel('API key').fill(ownSite.apiKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Z5 /);
+  await expect(states).toHaveText(['queued']);
+  await expect(page.getByRole('status').filter({ hasText: /^Pi offline since/ })).toBeVisible();
+  const commands = (await page.evaluate('fetch("/api/commands?limit=10", { headers: { authorization: "Bearer ' + ownSite.apiKey + '" } }).then((r) => r.json())')) as {
+    commands: { id: string; state: string; body: { type: string; zone?: string } }[];
+  };
+  const queued = commands.commands.filter((c) => c.body.type === 'zone_mode' && c.body.zone === 'Z5');
+  expect(queued).toHaveLength(1);
+  expect(queued[0]?.state).toBe('queued');
+  const id = queued[0]?.id ?? '';
+
+  // The agent back on its own database and port: the relay finds it and the command runs.
+  const again = await startAgent({ dir: agent.dir, env: { ...agent.env, WS_PORT: String(agent.port) } });
+  ownSite.agent = again;
+  await expect(page.getByRole('status').filter({ hasText: 'Pi online' })).toBeVisible({ timeout: 60_000 });
+  await expect(states.last()).toHaveText('succeeded', { timeout: 30_000 });
+  await expect(page.getByRole('button', { name: 'Off' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('[data-part="stale"]')).toHaveCount(0);
+  expect(executions(again.dbPath, id)).toBe(1);
+
+  // The relay itself gone: the page says so (the socket's close is its event) and keeps what it had, marked stale.
+  await ownSite.relay.stop();
+  await expect(page.getByRole('status').filter({ hasText: /^Relay unreachable/ })).toBeVisible();
+  await expect(page.locator('[data-part="stale"]')).not.toHaveCount(0);
+});
