@@ -39,7 +39,16 @@ const { values } = parseArgs({
 const chosen = values.only === undefined ? Object.keys(suites) : values.only.split(',');
 const rows: BenchRow[] = [];
 const started = performance.now();
+let running = '';
+// A promise a suite left behind (a timer of a helper it gave up on) may reject after it returned:
+// reported as a FAILED row of the suite running then, rather than ending the run.
+process.on('unhandledRejection', (err) => {
+  process.exitCode = 1;
+  const text = err instanceof Error ? err.message : String(err);
+  rows.push({ suite: running, name: `FAILED (unhandled rejection, this or an earlier suite): ${text.split('\n')[0]?.slice(0, 100) ?? ''}`, value: Number.NaN, unit: '' });
+});
 for (const name of chosen) {
+  running = name;
   const suite = suites[name];
   if (suite === undefined) {
     console.error(`unknown suite ${name}; suites: ${Object.keys(suites).join(', ')}`);
