@@ -67,7 +67,7 @@ if (env.TLS_CERT !== undefined || mustUseTls(env.HTTP_HOST)) {
 const uiDir = join(dirname(dirname(import.meta.dirname)), 'out', 'renderer');
 const api = await createRelayServer(relay, { apiKey: env.API_KEY, uiDir, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 }, ...(tls === undefined ? {} : { tls }) }, log.child({ component: 'api' }));
 const live = new LiveHub(env.API_KEY, () => relay.liveSnapshot(), log.child({ component: 'live' }));
-live.attach(api.server);
+live.attach(api.server, api.sessions);
 relay.attachLive(live);
 await relay.start();
 retention.start();

@@ -3,6 +3,12 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { LiveClientMessage, MAX_NESTING_DEPTH, nestsDeeperThan, type LiveServerMessage } from '@boiler/shared';
 import { sameKey, targetPath, type Logger } from '@boiler/service';
+import { sessionIdFrom } from './session.js';
+
+/** Where the live socket checks a browser's session cookie (the REST API's SessionStore). */
+export interface SessionLookup {
+  expiresAt(id: string | undefined): number | null;
+}
 
 /** Close codes of the live socket. */
 export const LIVE_CLOSE = { unauthorised: 4401, authTimeout: 4408, tooSlow: 4429, badMessage: 1007, internalError: 1011, shuttingDown: 1001 } as const;
@@ -36,6 +42,7 @@ export class LiveHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024, perMessageDeflate: false });
   private readonly clients = new Set<Client>();
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
+  private sessions: SessionLookup | undefined;
 
   constructor(
     private readonly apiKey: string | undefined,
@@ -44,7 +51,9 @@ export class LiveHub {
     private readonly options = { authTimeoutMs: 5000, maxBufferedBytes: 4 * 1024 * 1024 },
   ) {}
 
-  attach(server: Server): void {
+  /** Takes `/api/live` upgrades on the server; with `sessions`, a browser's session cookie admits it as the key does. */
+  attach(server: Server, sessions?: SessionLookup): void {
+    this.sessions = sessions;
     server.on('upgrade', this.onUpgrade);
   }
 
@@ -80,13 +89,14 @@ export class LiveHub {
       socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
       return;
     }
+    const bySession = header === undefined && this.sessionOk(req);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client: Client = { ws, authed: false, address: req.socket.remoteAddress ?? 'unknown' };
       this.clients.add(client);
       ws.on('error', (err) => this.log.debug({ err: err.message }, 'live socket error'));
       ws.on('close', () => this.clients.delete(client));
       ws.on('message', (data, isBinary) => this.guarded(client, data, isBinary));
-      if (header !== undefined || this.apiKey === undefined) void this.admit(client);
+      if (header !== undefined || bySession || this.apiKey === undefined) void this.admit(client);
       else {
         const timer = setTimeout(() => {
           if (!client.authed) ws.close(LIVE_CLOSE.authTimeout, 'auth timeout');
@@ -94,6 +104,22 @@ export class LiveHub {
         ws.once('close', () => clearTimeout(timer));
       }
     });
+  }
+
+  /**
+   * A live session cookie, sent from a page of this relay: a browser sends the cookie to any
+   * page's socket, so one opened from another site's page (its Origin's host is not ours) does
+   * not count; it may still authenticate with the key as its first message.
+   */
+  private sessionOk(req: IncomingMessage): boolean {
+    if (this.sessions === undefined || this.sessions.expiresAt(sessionIdFrom(req.headers.cookie)) === null) return false;
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
   }
 
   private keyOk(key: string): boolean {

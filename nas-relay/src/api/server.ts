@@ -19,8 +19,11 @@ import {
 import { HttpError, RateLimiter, commandTraceOn, createHttpApp, monotonicMicros, refuseUpgrade, sameKey, targetPath, traceCommand, type HttpApp, type Logger } from '@boiler/service';
 import { CommandRequest, CommandConflictError } from '../queue/index.js';
 import type { Relay } from '../relay.js';
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyRequest } from 'fastify';
 import { answerWithUi, registerUi } from './ui.js';
 import { isLivePath } from './live.js';
+import { SESSION_COOKIE, SESSION_TTL_MS, SessionReply, SessionRequest, SessionStore } from './session.js';
 
 export interface RelayApiOptions {
   apiKey: string | undefined;
@@ -30,7 +33,17 @@ export interface RelayApiOptions {
   bodyLimit?: number;
   /** HTTPS when given. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** The browsers' sessions (a fresh store when not given); the live socket checks the same store. */
+  sessions?: SessionStore;
 }
+
+/** The relay's app, with the sessions its cookie names, for the live socket to accept as well. */
+export type RelayApp = HttpApp & { readonly sessions: SessionStore };
+
+/** Methods that change something: a cookie alone does not carry them from another origin. */
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Routes that answer without the key: the session routes judge the key or the cookie themselves. */
+const SESSION_PATH = '/api/session';
 
 const ZoneParams = z.object({ zone: z.string() });
 const CommandParams = z.object({ id: z.string() });
@@ -55,7 +68,8 @@ const CommandsQuery = z.object({
  * Resolves once the UI's files are registered; the live socket (`/api/live`) is an upgrade on
  * `app.server`, taken by the LiveHub.
  */
-export async function createRelayServer(relay: Relay, options: RelayApiOptions, log: Logger): Promise<HttpApp> {
+export async function createRelayServer(relay: Relay, options: RelayApiOptions, log: Logger): Promise<RelayApp> {
+  const sessions = options.sessions ?? new SessionStore();
   const limiter = new RateLimiter(options.rate?.perSecond ?? 50, options.rate?.burst ?? 100);
   const app = createHttpApp({ bodyLimit: options.bodyLimit ?? 16 * 1024, tls: options.tls, refusalLogLevel: 'debug' }, log);
   // For the bench's command breakdown only (LOG_LEVEL=trace): when each request reached the relay.
@@ -73,11 +87,25 @@ export async function createRelayServer(relay: Relay, options: RelayApiOptions, 
     if (req.method === 'OPTIONS') throw new HttpError(403, 'cors_closed', 'cross-origin requests are not allowed');
     if (!targetPath(req.raw.url).startsWith('/api/')) return;
     if (!limiter.take(req.socket.remoteAddress ?? 'unknown')) throw new HttpError(429, 'rate_limited', 'too many requests; slow down');
-    if (options.apiKey !== undefined) {
-      const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-      if (m === null || !sameKey(m[1] as string, options.apiKey)) throw new HttpError(401, 'unauthorised', 'missing or wrong bearer key');
+    // A browser sends its cookie wherever the request comes from; a change it carries must come from the relay's own page.
+    if (STATE_CHANGING.has(req.method) && req.cookies[SESSION_COOKIE] !== undefined && req.headers.origin !== undefined && req.headers.origin !== ownOrigin(req)) {
+      throw new HttpError(403, 'cross_origin', `a ${req.method} with the session cookie from ${req.headers.origin.slice(0, 100)} is refused: only this relay's own pages may change anything with it`);
     }
+    if (req.routeOptions.url === SESSION_PATH || options.apiKey === undefined) return;
+    if (bearerOk(req) || sessions.expiresAt(req.cookies[SESSION_COOKIE]) !== null) return;
+    throw new HttpError(401, 'unauthorised', 'missing or wrong bearer key or session');
   });
+
+  function bearerOk(req: FastifyRequest): boolean {
+    if (options.apiKey === undefined) return true;
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    return m !== null && sameKey(m[1] as string, options.apiKey);
+  }
+
+  /** The origin a page this relay served has: the scheme it is served on and the host the browser asked for. */
+  function ownOrigin(req: FastifyRequest): string {
+    return `${options.tls === undefined ? 'http' : 'https'}://${req.headers.host ?? ''}`;
+  }
 
   app.setNotFoundHandler((req, reply) => {
     const path = targetPath(req.raw.url);
@@ -91,7 +119,28 @@ export async function createRelayServer(relay: Relay, options: RelayApiOptions, 
     throw new HttpError(404, 'not_found', `no route ${req.method} ${path}`);
   });
 
+  await app.register(fastifyCookie);
   await registerUi(app, options.uiDir);
+
+  // Sessions for the web UI: the key once, then an HttpOnly cookie the page's script never sees.
+  const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/', secure: options.tls !== undefined } as const;
+  app.post(SESSION_PATH, { schema: { body: SessionRequest }, config: { bodyRefusal: { code: 'invalid_session_request', what: 'session request' } } }, (req, reply) => {
+    if (options.apiKey !== undefined && !sameKey(req.body.key, options.apiKey)) throw new HttpError(401, 'unauthorised', 'wrong key');
+    const session = sessions.open();
+    return reply
+      .setCookie(SESSION_COOKIE, session.id, { ...cookieOptions, maxAge: Math.floor(SESSION_TTL_MS / 1000) })
+      .code(204)
+      .send();
+  });
+  app.get(SESSION_PATH, { schema: { response: { 200: SessionReply } } }, (req) => {
+    const expiresAt = sessions.expiresAt(req.cookies[SESSION_COOKIE]);
+    if (expiresAt === null) throw new HttpError(401, 'no_session', 'no session: sign in with POST /api/session');
+    return { expires_at: expiresAt };
+  });
+  app.delete(SESSION_PATH, (req, reply) => {
+    sessions.close(req.cookies[SESSION_COOKIE]);
+    return reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send();
+  });
 
   // GET routes answer HEAD as well, without the body: a probe sees health, not the UI.
   app.get('/health', () => relay.health());
@@ -170,7 +219,7 @@ export async function createRelayServer(relay: Relay, options: RelayApiOptions, 
     return queue.discard(id, client(req));
   });
 
-  return app;
+  return Object.assign(app, { sessions }) as RelayApp;
 }
 
 /** The shared events query in the replica's terms. */
