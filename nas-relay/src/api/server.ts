@@ -23,7 +23,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import { answerWithUi, registerUi } from './ui.js';
 import { isLivePath } from './live.js';
-import { SESSION_COOKIE, SESSION_TTL_MS, SessionReply, SessionRequest, SessionStore } from './session.js';
+import { SESSION_COOKIE, SESSION_TTL_MS, SessionReply, SessionRequest, SessionStore, sessionIdFrom } from './session.js';
 
 export interface RelayApiOptions {
   apiKey: string | undefined;
@@ -88,11 +88,13 @@ export async function createRelayServer(relay: Relay, options: RelayApiOptions, 
     if (!targetPath(req.raw.url).startsWith('/api/')) return;
     if (!limiter.take(req.socket.remoteAddress ?? 'unknown')) throw new HttpError(429, 'rate_limited', 'too many requests; slow down');
     // A browser sends its cookie wherever the request comes from; a change it carries must come from the relay's own page.
-    if (STATE_CHANGING.has(req.method) && req.cookies[SESSION_COOKIE] !== undefined && req.headers.origin !== undefined && req.headers.origin !== ownOrigin(req)) {
+    // Read from the header here: this hook runs before @fastify/cookie's, which fills req.cookies.
+    const sessionId = sessionIdFrom(req.headers.cookie);
+    if (STATE_CHANGING.has(req.method) && sessionId !== undefined && req.headers.origin !== undefined && req.headers.origin !== ownOrigin(req)) {
       throw new HttpError(403, 'cross_origin', `a ${req.method} with the session cookie from ${req.headers.origin.slice(0, 100)} is refused: only this relay's own pages may change anything with it`);
     }
     if (req.routeOptions.url === SESSION_PATH || options.apiKey === undefined) return;
-    if (bearerOk(req) || sessions.expiresAt(req.cookies[SESSION_COOKIE]) !== null) return;
+    if (bearerOk(req) || sessions.expiresAt(sessionId) !== null) return;
     throw new HttpError(401, 'unauthorised', 'missing or wrong bearer key or session');
   });
 
