@@ -44,7 +44,7 @@ const link = new AgentLink(replica, new Codec(nodeCompression), log.child({ comp
   clientName: `relay@${hostname()}`.slice(0, 64),
   deadAfterMs: env.LINK_DEAD_AFTER * 1000,
 });
-const queueStore = SqliteCommandQueueStore.open(env.DB_PATH);
+const queueStore = SqliteCommandQueueStore.openBeside(env.DB_PATH);
 const queue = new CommandQueue(
   queueStore,
   agentLinkTransport(link),
