@@ -82,6 +82,19 @@ export function createHttpApp(options: HttpAppOptions, log: Logger): HttpApp {
 
   // JSON bodies only: anything else is 415 (Fastify would take text/plain as a string).
   app.removeContentTypeParser('text/plain');
+  // A request that carries no body by nature (DELETE, GET) sent with a JSON content type and nothing
+  // in it has nothing to parse: the servers before Fastify took it so (a client library that sets
+  // the header on every call), where Fastify's own parser refuses it. A POST still needs its body.
+  // Fastify's own parser (it refuses __proto__ and constructor.prototype keys), callback-style as Fastify writes it.
+  const json = app.getDefaultJsonParser('error', 'error') as (req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => void;
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' && req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') {
+      done(null, undefined);
+      return;
+    }
+    json(req, body as string, done);
+  });
   // Replies are typed by their schemas at compile time and written as they are (the serializer
   // above): a reading a schema's bound refuses must still be served, and the Pi does not pay to
   // check every answer.
