@@ -2,6 +2,7 @@ export * from './log.js';
 export * from './env.js';
 export * from './gzip.js';
 export * from './link-auth.js';
+export { nodeLinkTimers, type LinkTimers } from './link-timers.js';
 export * from './event-log/index.js';
 export * from './http.js';
 export * from './sqlite.js';

@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData } from 'ws';
+import { nodeLinkTimers, type LinkTimers } from '@boiler/service';
+
+export { nodeLinkTimers, type LinkTimers };
 
 // What the link server needs of a socket, its timers and its clock, so that it takes them through
 // its constructor (as zwave-js takes its serial binding): ws and Node's timers in the agent, an
@@ -33,20 +36,6 @@ export interface LinkSocketServer {
 
 export type LinkSocketServerFactory = (options: { maxPayload: number }) => LinkSocketServer;
 
-/** Timers the link runs on; a test steps a fake. */
-export interface LinkTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
-
-export const nodeLinkTimers: LinkTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout> | undefined),
-  setInterval: (fn, ms) => setInterval(fn, ms),
-  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval> | undefined),
-};
 
 /** ws, with compression off: the codec gzips large frames itself, and deflate state per socket costs memory on the Pi. */
 export const wsSocketServer: LinkSocketServerFactory = ({ maxPayload }) => new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });

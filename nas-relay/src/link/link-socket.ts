@@ -1,4 +1,7 @@
 import WebSocket, { type RawData } from 'ws';
+import { nodeLinkTimers, type LinkTimers } from '@boiler/service';
+
+export { nodeLinkTimers, type LinkTimers };
 
 // What the agent link needs of its socket, timers, clock and randomness, so that it takes them
 // through its constructor (as home-assistant-js-websocket takes its createSocket): ws and Node's
@@ -25,20 +28,6 @@ export interface LinkSocket {
 /** Opens a socket to the agent; it reports 'open' or 'error' then 'close' later. */
 export type LinkSocketFactory = (url: string, options: WebSocket.ClientOptions) => LinkSocket;
 
-/** Timers the link runs on; a test steps a fake. */
-export interface LinkTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
-
-export const nodeLinkTimers: LinkTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout> | undefined),
-  setInterval: (fn, ms) => setInterval(fn, ms),
-  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval> | undefined),
-};
 
 /** What the agent link is given besides its options; each defaults to the real one. */
 export interface AgentLinkDeps {

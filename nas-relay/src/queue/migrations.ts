@@ -102,8 +102,8 @@ export function queueFileBeside(replicaPath: string): string {
   return join(dirname(replicaPath), `${basename(replicaPath, ext)}-queue${ext}`);
 }
 
-/** queue_commands' columns, for a copy that names each (the arrival is shifted on the way). */
-const MOVED_COLUMNS = [
+/** queue_commands' columns, in table order: the store's rows and the move out of an older file name each. */
+export const QUEUE_COMMAND_COLUMNS = [
   'id',
   'arrival',
   'body',
@@ -151,8 +151,8 @@ export function moveQueueOutOf(db: Database.Database, oldPath: string): number {
           `INSERT INTO main.queue_audit (ts, command_id, client, action, detail)
            SELECT ts, command_id, client, action, detail FROM moving.queue_audit WHERE command_id IN (${fresh}) ORDER BY id`,
         ).run();
-        const columns = MOVED_COLUMNS.join(', ');
-        const values = MOVED_COLUMNS.map((c) => (c === 'arrival' ? 'arrival + ?' : c)).join(', ');
+        const columns = QUEUE_COMMAND_COLUMNS.join(', ');
+        const values = QUEUE_COMMAND_COLUMNS.map((c) => (c === 'arrival' ? 'arrival + ?' : c)).join(', ');
         return db
           .prepare(`INSERT INTO main.queue_commands (${columns}) SELECT ${values} FROM moving.queue_commands WHERE id IN (${fresh}) ORDER BY arrival`)
           .run(after).changes;

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { CommandState } from '@boiler/shared';
 import { CommandExistsError, CommandNotFoundError, CommandQueueError, CorruptQueueRecordError } from './errors.js';
-import { QUEUE_SCHEMA_VERSION, moveQueueOutOf, openQueueDatabase, queueFileBeside, queueSchemaVersion } from './migrations.js';
+import { QUEUE_COMMAND_COLUMNS, QUEUE_SCHEMA_VERSION, moveQueueOutOf, openQueueDatabase, queueFileBeside, queueSchemaVersion } from './migrations.js';
 import { AuditEntry, QueuedCommand, zeroCounts, type ListQuery, type QueueCounts } from './record.js';
 import { auditRows, type CommandQueueStore, type NewQueuedCommand } from './store.js';
 
@@ -28,25 +28,7 @@ interface CommandRow {
   updated_at: number;
 }
 
-const COLUMNS = [
-  'id',
-  'arrival',
-  'body',
-  'created_at',
-  'expires_at',
-  'issued_by',
-  'client',
-  'accepted_at',
-  'state',
-  'attempts',
-  'next_attempt_at',
-  'sent_at',
-  'last_error',
-  'result',
-  'finished_at',
-  'discarded_at',
-  'updated_at',
-] as const satisfies readonly (keyof CommandRow)[];
+const COLUMNS = QUEUE_COMMAND_COLUMNS satisfies readonly (keyof CommandRow)[];
 
 const MUTABLE = COLUMNS.filter((c) => c !== 'id' && c !== 'arrival');
 
