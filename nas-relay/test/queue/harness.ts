@@ -11,6 +11,7 @@ import {
   type CommandQueueStore,
   type QueuedCommand,
 } from '../../src/queue/index.js';
+import type { NewQueuedCommand } from '../../src/queue/store.js';
 import { FakeTransport } from './fakes/fake-transport.js';
 
 /** Noon UTC on a winter day: where every test's fake clock starts. */
@@ -93,4 +94,27 @@ export function stateOf(store: CommandQueueStore, id: string): QueuedCommand['st
   const c = store.get(id);
   if (c === null) throw new Error(`command ${id} is not stored`);
   return c.state;
+}
+
+/** A new queued command numbered n, as the queue hands it to its store; `change` sets any field. */
+export function newCommand(n: number, change: Partial<NewQueuedCommand> = {}): NewQueuedCommand {
+  return {
+    id: uuid(n),
+    body: setpoint(),
+    created_at: T0,
+    expires_at: T0 + 600_000,
+    issued_by: null,
+    client: 'desktop',
+    accepted_at: T0,
+    state: 'queued',
+    attempts: 0,
+    next_attempt_at: T0,
+    sent_at: null,
+    last_error: null,
+    result: null,
+    finished_at: null,
+    discarded_at: null,
+    updated_at: T0,
+    ...change,
+  };
 }

@@ -3,31 +3,13 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Replica } from '../../src/replica/index.js';
 import { QUEUE_SCHEMA_VERSION, SqliteCommandQueueStore, queueFileBeside, queueSchemaVersion, type AuditEntry, type NewQueuedCommand } from '../../src/queue/index.js';
-import { T0, setpoint, uuid } from './harness.js';
+import { T0, setpoint, uuid, newCommand } from './harness.js';
 import { REPLICA_FILE, useTempQueueFiles } from './temp-queue.js';
 
 const files = useTempQueueFiles();
 
 function command(n: number, change: Partial<NewQueuedCommand> = {}): NewQueuedCommand {
-  return {
-    id: uuid(n),
-    body: setpoint('kitchen', 15 + n),
-    created_at: T0,
-    expires_at: T0 + 600_000,
-    issued_by: null,
-    client: 'desktop',
-    accepted_at: T0,
-    state: 'queued',
-    attempts: 0,
-    next_attempt_at: T0,
-    sent_at: null,
-    last_error: null,
-    result: null,
-    finished_at: null,
-    discarded_at: null,
-    updated_at: T0,
-    ...change,
-  };
+  return newCommand(n, { body: setpoint('kitchen', 15 + n), ...change });
 }
 
 const audit = (n: number, action: AuditEntry['action'], detail: string | null = null): AuditEntry => ({ ts: T0 + n, command_id: uuid(n), client: 'desktop', action, detail });

@@ -11,30 +11,13 @@ import {
   queueSchemaVersion,
   type NewQueuedCommand,
 } from '../../src/queue/index.js';
-import { T0, setpoint, uuid } from './harness.js';
+import { T0, uuid, newCommand } from './harness.js';
 import { useTempQueueFiles } from './temp-queue.js';
 
 const files = useTempQueueFiles();
 
 function fresh(n: number): NewQueuedCommand {
-  return {
-    id: uuid(n),
-    body: setpoint(),
-    created_at: T0,
-    expires_at: T0 + 600_000,
-    issued_by: 'owner',
-    client: 'desktop',
-    accepted_at: T0,
-    state: 'queued',
-    attempts: 0,
-    next_attempt_at: T0,
-    sent_at: null,
-    last_error: null,
-    result: null,
-    finished_at: null,
-    discarded_at: null,
-    updated_at: T0,
-  };
+  return newCommand(n, { issued_by: 'owner' });
 }
 
 const accepted = (n: number) => ({ ts: T0, command_id: uuid(n), client: 'desktop', action: 'accepted' as const, detail: null });

@@ -10,31 +10,13 @@ import {
   type NewQueuedCommand,
   type QueuedCommand,
 } from '../../src/queue/index.js';
-import { T0, setpoint, uuid } from './harness.js';
+import { T0, setpoint, uuid, newCommand } from './harness.js';
 import { useTempQueueFiles } from './temp-queue.js';
 
 const files = useTempQueueFiles();
 
 function fresh(n: number, change: Partial<NewQueuedCommand> = {}): NewQueuedCommand {
-  return {
-    id: uuid(n),
-    body: setpoint(),
-    created_at: T0,
-    expires_at: T0 + 600_000,
-    issued_by: null,
-    client: 'desktop',
-    accepted_at: T0,
-    state: 'queued',
-    attempts: 0,
-    next_attempt_at: T0,
-    sent_at: null,
-    last_error: null,
-    result: null,
-    finished_at: null,
-    discarded_at: null,
-    updated_at: T0,
-    ...change,
-  };
+  return newCommand(n, change);
 }
 
 function audit(n: number, action: AuditEntry['action'], ts = T0): AuditEntry {
