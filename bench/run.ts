@@ -8,6 +8,7 @@ import { benchRetention } from './retention.js';
 import { benchHistory } from './store-history.js';
 import { benchRelaySyncMemory } from './relay-sync-memory.js';
 import { rawDeliveryLag, withLagFloors } from './lag-floor.js';
+import { benchUi } from './ui.js';
 
 /** The BATCH_INTERVAL (s) the replica lag suite runs the agent with. */
 const LAG_BATCH_INTERVAL_S = 2;
@@ -30,6 +31,7 @@ const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
   history: benchHistory,
   'relay-sync-memory': () => benchRelaySyncMemory(),
   retention: () => benchRetention(),
+  ui: benchUi,
 };
 
 const { values } = parseArgs({

@@ -1,0 +1,166 @@
+/**
+ * The UI's rows of DESIGN.md's speed table, measured in Debian's Chromium (headless, a fresh
+ * profile per launch, a fresh context per navigation):
+ *
+ * - the renderer's JavaScript gzipped at level 9, from the real build (electron-vite into
+ *   out/renderer, as the relay serves it), beside the floor of a one-paragraph Vue app built by
+ *   the same Vite and Vue plugin: what any Vue 3 app ships;
+ * - navigation to the dashboard's 14 tiles drawn, against a real agent (simulator, 14 zones) and a
+ *   real relay, signed in, from navigation start to just after the frame that shows all 14
+ *   readings, beside the floor of a static page of the same 14 tiles (no script) from a plain
+ *   server on loopback: what navigating and painting cost in this browser here;
+ * - a month of 14 zones charted: fourteen of the renderer's HistoryChart components switched to
+ *   Month at once, their answers (thinned by the relay to about a point per pixel) fetched
+ *   beforehand, beside uPlot alone drawing the same answers at the same size with default
+ *   options: the least any uPlot chart of those points costs, so the ratio is what the component
+ *   adds (Vue, the columns with gaps and units, axes, legend, the shaded on-time).
+ *
+ * Suite `ui` of `npm run bench` (`npm run bench -- --only ui`); alone: `npx tsx bench/ui.ts`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from '@playwright/test';
+import buildUi from '../test/e2e/support/build-ui.js';
+import { TEST_API_KEY } from '../test/support/agent-process.js';
+import { buildPage, jsFiles, total, type Sized } from './ui/bundle.js';
+import { startBenchServer, startUiSite, type BenchServer, type UiSite } from './ui/site.js';
+import { navigateOnce, signInCookies, type NavigationRun } from './ui/navigation.js';
+import { chartRounds } from './ui/charts.js';
+import { quantile, type BenchRow } from './table.js';
+
+const root = join(import.meta.dirname, '..');
+const KIB = 1024;
+const BUNDLE_TARGET_KIB = 250;
+const NAVIGATION_TARGET_MS = 500;
+const CHARTS_TARGET_MS = 300;
+const NAVIGATIONS = 7;
+const CHART_ROUNDS = 7;
+
+/** The launch the e2e run uses (playwright.config.ts); Playwright gives it a fresh profile in a temp dir. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const p50 = (xs: readonly number[]) => quantile(xs, 0.5);
+const worst = (xs: readonly number[]) => Math.max(...xs);
+
+function bundleRows(built: readonly Sized[], floor: readonly Sized[], loaded: readonly Sized[]): BenchRow[] {
+  const gz = total(built, 'gzip') / KIB;
+  return [
+    {
+      suite: 'ui',
+      name: `renderer JavaScript gzipped -9 (all ${built.length} .js in out/renderer)`,
+      value: gz,
+      unit: 'KiB',
+      floor: { name: 'a one-paragraph Vue app, same Vite KiB', value: total(floor, 'gzip') / KIB },
+      target: { text: `≤ ${BUNDLE_TARGET_KIB} KiB`, met: gz <= BUNDLE_TARGET_KIB },
+    },
+    { suite: 'ui', name: `JavaScript the dashboard loaded (${loaded.length} files), gzipped -9`, value: total(loaded, 'gzip') / KIB, unit: 'KiB' },
+    { suite: 'ui', name: 'the same as the relay serves it (uncompressed)', value: total(loaded, 'raw') / KIB, unit: 'KiB' },
+  ];
+}
+
+function navigationRows(real: readonly NavigationRun[], floor: readonly NavigationRun[]): BenchRow[] {
+  const painted = real.map((r) => r.painted);
+  const floorPainted = floor.map((r) => r.painted);
+  const stage = (name: string, xs: (number | null)[]): BenchRow => {
+    const known = xs.filter((x): x is number => x !== null);
+    return { suite: 'ui', name, value: known.length === 0 ? Number.NaN : p50(known), p99: known.length === 0 ? Number.NaN : worst(known), unit: 'ms', detail: `navigation to 14 tiles, ms from navigation start (n=${real.length}; the p99 column is the worst)` };
+  };
+  return [
+    {
+      suite: 'ui',
+      name: `navigation to 14 tiles drawn, p50 (n=${real.length}, empty cache)`,
+      value: p50(painted),
+      unit: 'ms',
+      floor: { name: 'static 14-tile page p50 ms', value: p50(floorPainted) },
+      target: { text: `< ${NAVIGATION_TARGET_MS} ms`, met: p50(painted) < NAVIGATION_TARGET_MS },
+    },
+    {
+      suite: 'ui',
+      name: `navigation to 14 tiles drawn, worst of ${real.length}`,
+      value: worst(painted),
+      unit: 'ms',
+      floor: { name: 'static 14-tile page worst ms', value: worst(floorPainted) },
+      target: { text: `< ${NAVIGATION_TARGET_MS} ms`, met: worst(painted) < NAVIGATION_TARGET_MS },
+    },
+    stage('scripts arrived', real.map((r) => r.scriptsEnd)),
+    stage('DOMContentLoaded', real.map((r) => r.domContentLoaded)),
+    stage('session check answered', real.map((r) => r.sessionEnd)),
+    stage('14 readings in the DOM', real.map((r) => r.inDom)),
+    stage('the frame after, painted', painted),
+    stage('floor: static page painted', floorPainted),
+  ];
+}
+
+function chartRows(charts: readonly number[], floor: readonly number[], points: readonly number[]): BenchRow[] {
+  const each = `${Math.min(...points)}-${Math.max(...points)} points each`;
+  return [
+    {
+      suite: 'ui',
+      name: `a month of 14 zones charted, p50 (n=${charts.length}, ${each})`,
+      value: p50(charts),
+      unit: 'ms',
+      floor: { name: 'uPlot alone, default options, p50 ms', value: p50(floor) },
+      target: { text: `< ${CHARTS_TARGET_MS} ms`, met: p50(charts) < CHARTS_TARGET_MS },
+    },
+    {
+      suite: 'ui',
+      name: `a month of 14 zones charted, worst of ${charts.length}`,
+      value: worst(charts),
+      unit: 'ms',
+      floor: { name: 'uPlot alone, default options, worst ms', value: worst(floor) },
+      target: { text: `< ${CHARTS_TARGET_MS} ms`, met: worst(charts) < CHARTS_TARGET_MS },
+    },
+  ];
+}
+
+export async function benchUi(): Promise<BenchRow[]> {
+  // The UI the relay serves, built as the e2e run builds it; then the bench's own pages.
+  buildUi();
+  const built = jsFiles(join(root, 'out', 'renderer'));
+  const work = mkdtempSync(join(tmpdir(), 'boiler-bench-ui-pages-'));
+  let site: UiSite | undefined;
+  let server: BenchServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    await buildPage('floor-app.html', join(work, 'floor-app'));
+    const floorApp = jsFiles(join(work, 'floor-app'));
+    await buildPage('charts.html', join(work, 'charts'));
+    site = await startUiSite();
+    server = await startBenchServer(join(work, 'charts'), site.relay.url);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+
+    const cookies = await signInCookies(browser, site.relay.url, TEST_API_KEY);
+    const loaded: Sized[] = [];
+    const real: NavigationRun[] = [];
+    const floor: NavigationRun[] = [];
+    // One untimed pair first (the browser's own first-navigation costs), then the two interleaved.
+    await navigateOnce(browser, `${server.url}/tiles-floor.html`, []);
+    await navigateOnce(browser, `${site.relay.url}/#/`, cookies, loaded);
+    for (let i = 0; i < NAVIGATIONS; i++) {
+      floor.push(await navigateOnce(browser, `${server.url}/tiles-floor.html`, []));
+      real.push(await navigateOnce(browser, `${site.relay.url}/#/`, cookies));
+    }
+    const rounds = await chartRounds(browser, `${server.url}/charts.html`, CHART_ROUNDS);
+    return [...bundleRows(built, floorApp, loaded), ...navigationRows(real, floor), ...chartRows(rounds.charts, rounds.floor, rounds.points)];
+  } finally {
+    await browser?.close();
+    await server?.close();
+    await site?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { formatTable } = await import('./table.js');
+  console.log(formatTable(await benchUi()));
+}
