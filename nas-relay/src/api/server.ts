@@ -188,11 +188,12 @@ export async function createRelayServer(relay: Relay, options: RelayApiOptions, 
 
   const client = (req: { socket: { remoteAddress?: string | undefined } }) => `api-key@${req.socket.remoteAddress ?? 'unknown'}`;
   const { queue } = relay;
-  app.post('/api/commands', { schema: { body: CommandRequest }, config: { bodyRefusal: { code: 'invalid_command', what: 'command' } } }, (req, reply) => {
+  app.post('/api/commands', { schema: { body: CommandRequest }, config: { bodyRefusal: { code: 'invalid_command', what: 'command' } } }, async (req, reply) => {
     if (req.body.id !== undefined) traceCommand(log, req.body.id, 'request', arrivals.get(req.raw));
     try {
       const { command } = queue.enqueue(req.body, client(req));
-      // Stored durably before this answer; it goes to the agent when the link is up.
+      // On the disk before this answer (its fsync runs while the link takes it to the agent).
+      await queue.durable();
       return reply.code(202).send({ id: command.id, state: command.state });
     } catch (err) {
       if (err instanceof CommandConflictError) throw new HttpError(409, 'id_conflict', err.message);
@@ -208,17 +209,21 @@ export async function createRelayServer(relay: Relay, options: RelayApiOptions, 
     return command;
   };
   app.get('/api/commands/:id', { schema: { params: CommandParams } }, (req) => found(req.params.id));
-  app.post('/api/commands/:id/retry', { schema: { params: CommandParams } }, (req, reply) => {
+  app.post('/api/commands/:id/retry', { schema: { params: CommandParams } }, async (req, reply) => {
     const { id } = req.params;
     const command = found(id);
     if (command.state !== 'dead' && command.state !== 'failed') throw new HttpError(409, 'not_retryable', `command ${id} is ${command.state}; only dead or failed commands can be retried`);
-    return reply.code(202).send(queue.retry(id, client(req)));
+    const requeued = queue.retry(id, client(req));
+    await queue.durable();
+    return reply.code(202).send(requeued);
   });
-  app.delete('/api/commands/:id', { schema: { params: CommandParams } }, (req) => {
+  app.delete('/api/commands/:id', { schema: { params: CommandParams } }, async (req) => {
     const { id } = req.params;
     const command = found(id);
     if (command.state !== 'dead') throw new HttpError(409, 'not_discardable', `command ${id} is ${command.state}; only dead commands can be discarded`);
-    return queue.discard(id, client(req));
+    const discarded = queue.discard(id, client(req));
+    await queue.durable();
+    return discarded;
   });
 
   return Object.assign(app, { sessions }) as RelayApp;

@@ -4,6 +4,7 @@ export * from './store.js';
 export * from './sqlite-store.js';
 export * from './transport.js';
 export * from './queue.js';
+export * from './wal-sync.js';
 export {
   QUEUE_MIGRATIONS,
   QUEUE_SCHEMA_VERSION,

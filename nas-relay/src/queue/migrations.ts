@@ -171,8 +171,11 @@ export function moveQueueOutOf(db: Database.Database, oldPath: string): number {
 export const QUEUE_BUSY_TIMEOUT_MS = 5000;
 
 /**
- * FULL: the relay answers 202 once a command is committed, and in WAL mode NORMAL lets a power
- * cut take back commits since the last checkpoint, so an accepted command could vanish.
+ * FULL while the file is opened, migrated and filled from an older relay's file (each of those
+ * commits on the disk when it returns). The store then takes over syncing: it runs at NORMAL and
+ * does FULL's fsync of the WAL itself, off the event loop, and the relay answers 202 only once a
+ * command's commit is on the disk (SqliteCommandQueueStore.durable), so a power cut cannot take
+ * back an accepted command either way.
  */
 export const QUEUE_SYNCHRONOUS = 'FULL';
 
@@ -180,7 +183,7 @@ export const QUEUE_SYNCHRONOUS = 'FULL';
  * WAL pages before a commit also checkpoints (SQLite's default is 1,000). A checkpoint runs
  * inside whichever commit crosses the mark and adds a write and an fsync of the database file to
  * it; a command costs about 15 pages, so at the default one command in some 70 paid for one.
- * Durability does not depend on it (under FULL a commit is on disk once the WAL is synced); the
+ * Durability does not depend on it (a commit is on disk once the WAL is synced); the
  * costs are a WAL of up to about 40 MiB and a longer replay of it after a crash (well under a
  * second), and the checkpoint, rarer, copies more pages (the same few hundred rows' worth).
  */

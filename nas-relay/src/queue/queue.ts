@@ -139,9 +139,10 @@ export class CommandQueue {
   }
 
   /**
-   * Stores a command durably and returns it (sent already if the link is up). A repeated id with
-   * the same body returns the stored one; with another body it throws CommandConflictError. A
-   * request that fails its schema throws a ValidationError.
+   * Stores a command and returns it (sent already if the link is up); it is on the disk once
+   * durable() resolves, which the caller awaits before it answers. A repeated id with the same
+   * body returns the stored one; with another body it throws CommandConflictError. A request that
+   * fails its schema throws a ValidationError.
    */
   enqueue(input: CommandRequest, client: string): EnqueueResult {
     const request = parseUnknown(CommandRequest, input, 'command request');
@@ -203,6 +204,14 @@ export class CommandQueue {
   private wrote(command: QueuedCommand): QueuedCommand {
     this.lastWrite = command;
     return command;
+  }
+
+  /**
+   * Resolves once everything the queue has stored so far is on the disk: an API answers a command
+   * accepted (or retried, or discarded) only after this, so a power cut cannot take it back.
+   */
+  durable(): Promise<void> {
+    return this.store.durable();
   }
 
   get(id: string): QueuedCommand | null {
@@ -269,11 +278,11 @@ export class CommandQueue {
 
   /**
    * Stores a new command already marked as its first send, the accept and the send audited in one
-   * durable transaction, then hands it to the link: the same rows and changes as accepting it and
-   * then dispatching it, with one commit (one fsync) fewer on the way to the agent. Durability is
-   * unchanged: the command is committed before anything goes out or the caller answers. The link
-   * has it before the listeners hear of it, so pushing the change to the UIs runs while the agent
-   * works on it rather than before.
+   * transaction, then hands it to the link: the same rows and changes as accepting it and then
+   * dispatching it, with one commit fewer on the way to the agent. The command is committed before
+   * anything goes out, and the fsync of that commit runs while the link takes it to the agent; the
+   * caller answers once it is done (durable()). The link has it before the listeners hear of it, so
+   * pushing the change to the UIs runs while the agent works on it rather than before.
    */
   private acceptAndSend(command: NewQueuedCommand, accepted: AuditEntry, now: number): QueuedCommand {
     const sentRow: NewQueuedCommand = { ...command, state: 'sent', attempts: 1, sent_at: now, next_attempt_at: null };

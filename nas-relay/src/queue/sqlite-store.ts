@@ -6,6 +6,12 @@ import { CommandExistsError, CommandNotFoundError, CommandQueueError, CorruptQue
 import { QUEUE_COMMAND_COLUMNS, QUEUE_SCHEMA_VERSION, moveQueueOutOf, openQueueDatabase, queueFileBeside, queueSchemaVersion } from './migrations.js';
 import { AuditEntry, QueuedCommand, zeroCounts, type ListQuery, type QueueCounts } from './record.js';
 import { auditRows, type CommandQueueStore, type NewQueuedCommand } from './store.js';
+import { WalSync, type FileSync } from './wal-sync.js';
+
+export interface SqliteQueueStoreOptions {
+  /** How the WAL is flushed after a commit; fdatasync on the thread pool unless a test watches it. */
+  sync?: FileSync;
+}
 
 /** A queue_commands row as SQLite returns it: the JSON columns still text. */
 interface CommandRow {
@@ -88,16 +94,24 @@ function fromAuditRow(row: unknown): AuditEntry {
 
 /**
  * The command queue on a SQLite file: its own beside the replica's (openBeside), or any file
- * (open). Every write is an IMMEDIATE transaction under synchronous FULL: committed to disk when
- * the call returns.
+ * (open). Every write is an IMMEDIATE transaction, committed (visible, and safe from a crash of
+ * the process) when the call returns, and on the disk once durable() resolves: the WAL's fdatasync
+ * runs off the event loop (see WalSync), so the relay hands a command to the agent while it runs.
  */
 export class SqliteCommandQueueStore implements CommandQueueStore {
   private readonly statements: StatementCache;
+  private readonly walSync: WalSync | null;
   private readonly insertCommand: Database.Transaction<(command: NewQueuedCommand, audit: readonly AuditEntry[]) => QueuedCommand>;
   private readonly updateCommand: Database.Transaction<(command: QueuedCommand, audit: AuditEntry) => void>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    options: SqliteQueueStoreOptions = {},
+  ) {
     this.statements = new StatementCache(db);
+    // From here the store syncs each commit's WAL frames itself (see WalSync): NORMAL plus that sync is FULL.
+    this.walSync = db.memory ? null : new WalSync(`${db.name}-wal`, options.sync);
+    if (this.walSync !== null) db.pragma('synchronous = NORMAL');
     const version = queueSchemaVersion(db);
     if (version !== QUEUE_SCHEMA_VERSION) {
       throw new CommandQueueError(`command queue is at schema version ${version}, this relay needs ${QUEUE_SCHEMA_VERSION}; open it with SqliteCommandQueueStore.open`);
@@ -128,18 +142,18 @@ export class SqliteCommandQueueStore implements CommandQueueStore {
   }
 
   /** Opens (creating if needed) the queue's tables in the file at `path`: pragmas, migrations, then the store. */
-  static open(path: string): SqliteCommandQueueStore {
-    return wrapOpened(openQueueDatabase(path), (db) => new SqliteCommandQueueStore(db));
+  static open(path: string, options: SqliteQueueStoreOptions = {}): SqliteCommandQueueStore {
+    return wrapOpened(openQueueDatabase(path), (db) => new SqliteCommandQueueStore(db, options));
   }
 
   /**
    * The relay's queue: opens it in its own file beside the replica's (queueFileBeside), first
    * moving over any commands an earlier relay kept in the replica's file at `replicaPath`.
    */
-  static openBeside(replicaPath: string): SqliteCommandQueueStore {
+  static openBeside(replicaPath: string, options: SqliteQueueStoreOptions = {}): SqliteCommandQueueStore {
     return wrapOpened(openQueueDatabase(queueFileBeside(replicaPath)), (db) => {
       moveQueueOutOf(db, replicaPath);
-      return new SqliteCommandQueueStore(db);
+      return new SqliteCommandQueueStore(db, options);
     });
   }
 
@@ -148,11 +162,18 @@ export class SqliteCommandQueueStore implements CommandQueueStore {
   }
 
   insert(command: NewQueuedCommand, audit: AuditEntry | readonly AuditEntry[]): QueuedCommand {
-    return this.insertCommand.immediate(command, auditRows(audit));
+    const stored = this.insertCommand.immediate(command, auditRows(audit));
+    this.walSync?.committed();
+    return stored;
   }
 
   update(command: QueuedCommand, audit: AuditEntry): void {
     this.updateCommand.immediate(command, audit);
+    this.walSync?.committed();
+  }
+
+  durable(): Promise<void> {
+    return this.walSync?.durable() ?? Promise.resolve();
   }
 
   get(id: string): QueuedCommand | null {
@@ -203,6 +224,7 @@ export class SqliteCommandQueueStore implements CommandQueueStore {
 
   close(): void {
     if (!this.db.open) return;
+    this.walSync?.close();
     this.db.pragma('optimize');
     this.db.close();
   }

@@ -7,7 +7,8 @@ export type NewQueuedCommand = Omit<QueuedCommand, 'arrival'>;
 
 /**
  * Where the command queue keeps its commands and audit trail. Every write is one transaction,
- * committed (durably, for a store on disk) before the call returns, with its audit row in it.
+ * committed before the call returns, with its audit row in it; on the disk (for a store on disk)
+ * once durable() resolves.
  */
 export interface CommandQueueStore {
   /**
@@ -25,6 +26,8 @@ export interface CommandQueueStore {
   counts(): QueueCounts;
   /** A command's audit rows, oldest first. */
   auditTrail(id: string): AuditEntry[];
+  /** Resolves once every write so far is on the disk (a power cut cannot take it back); rejects if that failed. */
+  durable(): Promise<void>;
   close(): void;
 }
 
@@ -81,6 +84,10 @@ export class MemoryCommandQueueStore implements CommandQueueStore {
 
   auditTrail(id: string): AuditEntry[] {
     return this.audit.filter((a) => a.command_id === id).map((a) => structuredClone(a));
+  }
+
+  durable(): Promise<void> {
+    return Promise.resolve();
   }
 
   close(): void {}

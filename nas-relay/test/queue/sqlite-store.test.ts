@@ -28,7 +28,7 @@ describe('SQLite command queue store', () => {
     files.onCleanup(() => db.close());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
-    // 2 is FULL: a commit is on disk before enqueue returns, so a power cut cannot take back a 202.
+    // 2 is FULL: migrations and the move from an older file are on disk when they return (the store then syncs each commit itself: wal-sync.test.ts).
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(QUEUE_WAL_AUTOCHECKPOINT_PAGES);
     expect(queueSchemaVersion(db)).toBe(QUEUE_SCHEMA_VERSION);
