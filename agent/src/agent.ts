@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   canonicalJson,
+  SHORT_CYCLE_S,
   type Command,
   type CommandBody,
   type CommandResult,
@@ -12,6 +13,7 @@ import {
   type SystemState,
   type WeeklySchedule,
   type ZoneState,
+  type ZoneStatsReply,
 } from '@boiler/shared';
 import { DETAIL_RETENTION_MS, type Logger } from '@boiler/service';
 import {
@@ -468,6 +470,10 @@ export class Agent implements AgentFacade, OutboxSource {
 
   history(zone: string, from: number, to: number, points: number): HistoryPoint[] {
     return this.store.history(zone, from, to, points);
+  }
+
+  zoneStats(zone: string, from: number, to: number): ZoneStatsReply {
+    return this.store.zoneStats({ zone, from, to, timeZone: this.systemCache.time_zone, shortCycleMs: SHORT_CYCLE_S * 1000, knownUntil: this.now() });
   }
 
   schedules(): { zone: string; schedule: WeeklySchedule }[] {

@@ -9,6 +9,7 @@ import type {
   SystemState,
   WeeklySchedule,
   ZoneState,
+  ZoneStatsReply,
 } from '@boiler/shared';
 import type { RefusalCode } from './control/commands.js';
 import type { SimulatorControls } from './hardware/types.js';
@@ -59,6 +60,8 @@ export interface AgentFacade {
   system(): SystemState;
   events(query: EventQuery): EventEntry[];
   history(zone: string, from: number, to: number, points: number): HistoryPoint[];
+  /** A zone's statistics per site day over [from, to), counted up to the agent's now. */
+  zoneStats(zone: string, from: number, to: number): ZoneStatsReply;
   schedules(): { zone: string; schedule: WeeklySchedule }[];
   presets(): Preset[];
   health(): AgentHealth;

@@ -10,3 +10,4 @@ export * from './config.js';
 export * from './digest.js';
 export * from './live.js';
 export * from './queries.js';
+export * from './site-days.js';

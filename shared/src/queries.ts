@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventEntry, EventKind, HistoryPoint, Preset, SystemState, WeeklySchedule, ZoneName, ZoneState } from './models.js';
+import { siteDayOf } from './site-days.js';
 
 // The query strings of the read routes the agent and the relay both serve, parsed by one schema
 // so the two cannot drift. Values arrive as a query parser gives them: a string, an array when a
@@ -97,3 +98,91 @@ export const SchedulesReply = z.object({ schedules: z.array(ScheduleReply) });
 export const PresetsReply = z.object({ presets: z.array(Preset) });
 export const SystemReply = SystemState;
 export const ZoneReply = ZoneState;
+
+// ---- per-day zone statistics (`GET /api/zones/:zone/stats`) ---------------------------------
+
+/** The longest window one stats query may cover. */
+export const MAX_STATS_DAYS = 400;
+/**
+ * A run shorter than this is a short cycle: the control's default minimum on time (a zone's
+ * `min_on_s` in the agent's zones file), which only safety or a restart can cut short. One value
+ * on both servers, so the agent and the relay count alike; the reply says which was used.
+ */
+export const SHORT_CYCLE_S = 180;
+/** The site days a stats query covers when it names no `from` (today included). */
+export const DEFAULT_STATS_DAYS = 7;
+/** How far from the end of JavaScript's dates a stats window must stay, so its days still have dates. */
+const STATS_TIME_MARGIN_MS = 3 * 24 * 3600_000;
+
+/** `GET /api/zones/:zone/stats` as given: a window [from, to) in epoch ms; `statsWindow` fills in the defaults. */
+export const ZoneStatsQuery = z.object({
+  from: wholeNumber('from', 0, MAX_QUERY_TIME - STATS_TIME_MARGIN_MS),
+  to: wholeNumber('to', 1, MAX_QUERY_TIME - STATS_TIME_MARGIN_MS),
+});
+export type ZoneStatsQuery = z.infer<typeof ZoneStatsQuery>;
+
+/**
+ * A stats query's window, or the reason it has none. Defaults: up to `now` (the server's site
+ * clock), from the start of the site day DEFAULT_STATS_DAYS - 1 days before `to`'s.
+ */
+export function statsWindow(query: ZoneStatsQuery, now: number, timeZone: string): { ok: true; from: number; to: number } | { ok: false; message: string } {
+  const to = query.to ?? Math.min(Math.max(now, 1), MAX_QUERY_TIME - STATS_TIME_MARGIN_MS);
+  let from = query.from;
+  if (from === undefined) {
+    const last = siteDayOf(to - 1, timeZone);
+    const first = new Date(last.start - (DEFAULT_STATS_DAYS - 1) * 24 * 3600_000 + 12 * 3600_000);
+    from = Math.max(0, siteDayOf(first.getTime(), timeZone).start);
+  }
+  if (from >= to) return { ok: false, message: 'from must be before to' };
+  if (to - from > MAX_STATS_DAYS * 24 * 3600_000) return { ok: false, message: `the window is longer than ${MAX_STATS_DAYS} days; ask for less` };
+  return { ok: true, from, to };
+}
+
+/** What a zone did over a stretch of time (one site day, or the whole window). */
+const ZoneActivity = {
+  /** Seconds of this stretch the server has data for (its database's first event to its now). */
+  observed_s: z.number().int().min(0),
+  /** Calls for heat that began here: ON switches driven by demand (schedule, setpoint, thermostat, a command), not by safety. */
+  calls: z.number().int().min(0),
+  /** ON periods of the zone's output that overlap this stretch, whatever drove them; a run over midnight counts on both days. */
+  runs: z.number().int().min(0),
+  /** Seconds the output was on within this stretch. */
+  run_s: z.number().int().min(0),
+  /** run_s over runs; null without runs. */
+  avg_run_s: z.number().int().min(0).nullable(),
+  /** Share of observed time the output was on, 0 to 1; null when nothing was observed. */
+  duty: z.number().min(0).max(1).nullable(),
+  /** Runs that began here and ended shorter than short_cycle_s. */
+  short_cycles: z.number().int().min(0),
+};
+
+/** One site day of a zone's statistics. */
+export const ZoneDayStats = z.object({
+  /** The site's calendar date, YYYY-MM-DD. */
+  date: z.string().regex(/^\d{4,6}-\d\d-\d\d$/),
+  /** The day's first instant and the next day's: 23, 24 or 25 hours apart. */
+  start: z.number().int(),
+  end: z.number().int(),
+  ...ZoneActivity,
+});
+export type ZoneDayStats = z.infer<typeof ZoneDayStats>;
+
+export const ZoneStatsTotals = z.object(ZoneActivity);
+export type ZoneStatsTotals = z.infer<typeof ZoneStatsTotals>;
+
+/** `GET /api/zones/:zone/stats`: per site day over [from, to), oldest first, with the window's totals. */
+export const ZoneStatsReply = z.object({
+  zone: z.string(),
+  from: z.number(),
+  to: z.number(),
+  /** The site's IANA time zone: the days are its calendar days. */
+  time_zone: z.string(),
+  short_cycle_s: z.number().int().min(0),
+  /** The end of what was observed: `to`, or the server's now when that is earlier. */
+  observed_until: z.number(),
+  /** A run still on at observed_until, counted up to it (it is still going), or null. */
+  open_run: z.object({ since: z.number() }).nullable(),
+  days: z.array(ZoneDayStats).max(MAX_STATS_DAYS + 2),
+  totals: ZoneStatsTotals,
+});
+export type ZoneStatsReply = z.infer<typeof ZoneStatsReply>;

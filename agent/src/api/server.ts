@@ -12,7 +12,10 @@ import {
   SystemReply,
   ZoneReply,
   ZonesReply,
+  ZoneStatsQuery,
+  ZoneStatsReply,
   historyWindow,
+  statsWindow,
 } from '@boiler/shared';
 import { HttpError, RateLimiter, createHttpApp, sameKey, targetPath, type HttpApp, type Logger } from '@boiler/service';
 import type { AgentFacade, CommandRefusalCode, EventQuery } from '../facade.js';
@@ -79,6 +82,13 @@ export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Lo
     const window = historyWindow(req.query, agent.now());
     if (!window.ok) throw new HttpError(400, 'invalid_query', window.message);
     return { zone, from: window.from, to: window.to, points: agent.history(zone, window.from, window.to, window.points) };
+  });
+  app.get('/api/zones/:zone/stats', { schema: { params: ZoneParams, querystring: ZoneStatsQuery, response: { 200: ZoneStatsReply } } }, (req) => {
+    const zone = req.params.zone;
+    if (!agent.zones().some((z) => z.zone === zone)) throw new HttpError(404, 'unknown_zone', `no zone ${zone}`);
+    const window = statsWindow(req.query, agent.now(), agent.system().time_zone);
+    if (!window.ok) throw new HttpError(400, 'invalid_query', window.message);
+    return agent.zoneStats(zone, window.from, window.to);
   });
   app.get('/api/system', { schema: { response: { 200: SystemReply } } }, () => agent.system());
   app.get('/api/events', { schema: { querystring: EventsQuery, response: { 200: EventsReply } } }, (req) => ({ events: agent.events(eventQuery(req.query)) }));

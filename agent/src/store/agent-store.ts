@@ -14,6 +14,7 @@ import {
   ZoneName,
   parseUnknown,
   type HistoryPoint,
+  type ZoneStatsReply,
 } from '@boiler/shared';
 import type { StoredSettings } from '../control/state.js';
 import {
@@ -22,12 +23,14 @@ import {
   MAX_QUERY_EVENTS,
   Sample,
   SampleLog,
+  ZoneStatsLog,
   eventParams,
   eventQuerySql,
   pruneSampleEvents,
   requireWholeNumber as checkInt,
   sampleEvent,
   type EventQuery,
+  type ZoneStatsRequest,
 } from '@boiler/service';
 import { CorruptRecordError, DuplicateCommandError, StoreError } from './errors.js';
 import { SCHEMA_VERSION, schemaVersion } from './migrations.js';
@@ -124,6 +127,7 @@ function runtimeParts(key: RuntimeKey): { scope: 'zone' | 'system'; zone: string
 export class AgentStore {
   private readonly statements: StatementCache;
   private readonly samples: SampleLog;
+  private readonly stats: ZoneStatsLog;
 
   constructor(private readonly db: Database.Database) {
     this.statements = new StatementCache(db);
@@ -132,6 +136,7 @@ export class AgentStore {
       throw new StoreError(`database is at schema version ${version}, this store needs ${SCHEMA_VERSION}; open it with AgentStore.open`);
     }
     this.samples = new SampleLog(db);
+    this.stats = new ZoneStatsLog(db);
   }
 
   /** Opens the file with the agent's pragmas, brings its schema up to date and wraps it. */
@@ -257,6 +262,11 @@ export class AgentStore {
    */
   history(zone: ZoneName, from: number, to: number, points: number): HistoryPoint[] {
     return this.samples.history(zone, from, to, points);
+  }
+
+  /** A zone's runs, calls and duty per site day, in SQL over the event log (the replica runs the same). */
+  zoneStats(request: ZoneStatsRequest): ZoneStatsReply {
+    return this.stats.zoneStats(request);
   }
 
   /**

@@ -13,6 +13,9 @@ function facade(extra: Partial<AgentFacade> = {}): AgentFacade {
     system: () => system,
     events: () => [],
     history: () => [],
+    zoneStats: () => {
+      throw new Error('no stats in this fake');
+    },
     schedules: () => [],
     presets: () => [],
     health: () => ({ status: 'ok', reasons: [], uptime: 1, db_size: 1, memory: { rss: 1, heap_used: 1 }, storage: { ok: true, pending: 0, dropped: { samples: 0, events: 0, invalid: 0 } } }),

@@ -13,7 +13,10 @@ import {
   SystemReply,
   ZoneReply,
   ZonesReply,
+  ZoneStatsQuery,
+  ZoneStatsReply,
   historyWindow,
+  statsWindow,
   wholeNumber,
 } from '@boiler/shared';
 import { HttpError, RateLimiter, commandTraceOn, createHttpApp, monotonicMicros, refuseUpgrade, sameKey, targetPath, traceCommand, type HttpApp, type Logger } from '@boiler/service';
@@ -161,6 +164,17 @@ export async function createRelayServer(relay: Relay, options: RelayApiOptions, 
     const window = historyWindow(req.query, Date.now());
     if (!window.ok) throw new HttpError(400, 'invalid_query', window.message);
     return { zone, from: window.from, to: window.to, points: relay.replica.history(zone, window.from, window.to, window.points) };
+  });
+  app.get('/api/zones/:zone/stats', { schema: { params: ZoneParams, querystring: ZoneStatsQuery, response: { 200: ZoneStatsReply } } }, async (req) => {
+    const zone = req.params.zone;
+    if ((await relay.zone(zone)) === null) throw new HttpError(404, 'unknown_zone', `no zone ${zone}`);
+    const system = await relay.system();
+    if (system === null) throw new HttpError(503, 'no_data_yet', 'the relay has not heard from the agent yet');
+    // The site's clock may run ahead of the relay's (a simulated one does): its newest event is as late as it has said.
+    const now = Math.max(Date.now(), relay.replica.knownUntil() ?? 0);
+    const window = statsWindow(req.query, now, system.time_zone);
+    if (!window.ok) throw new HttpError(400, 'invalid_query', window.message);
+    return relay.replica.zoneStats(zone, window.from, window.to, system.time_zone);
   });
   app.get('/api/system', { schema: { response: { 200: SystemReply } } }, async () => {
     const system = await relay.system();

@@ -5,16 +5,19 @@ import {
   SiteSettings,
   SystemState,
   ZoneState,
+  SHORT_CYCLE_S,
   canonicalJson,
   parseUnknown,
   stateDigest,
   type EventEntry,
   type HistoryPoint,
   type ZoneName,
+  type ZoneStatsReply,
 } from '@boiler/shared';
 import {
   INSERT_EVENT_SQL,
   SampleLog,
+  ZoneStatsLog,
   eventParams,
   eventQuerySql,
   pruneSampleEvents,
@@ -70,6 +73,7 @@ export class Replica implements ReplicaSink {
   readonly stats: ReplicaStats = { eventsApplied: 0, eventsSkipped: 0, samplesStored: 0, samplesUnreadable: 0 };
   private readonly statements: StatementCache;
   private readonly samples: SampleLog;
+  private readonly dayStats: ZoneStatsLog;
   private readonly lagWindow: LagWindow;
   private readonly now: () => number;
   private applied: number;
@@ -84,6 +88,7 @@ export class Replica implements ReplicaSink {
       throw new ReplicaError(`replica is at schema version ${version}, this relay needs ${REPLICA_SCHEMA_VERSION}; open it with Replica.open`);
     }
     this.samples = new SampleLog(db);
+    this.dayStats = new ZoneStatsLog(db);
     this.lagWindow = new LagWindow(options.lagWindow);
     this.now = options.now ?? Date.now;
     this.applied = this.readApplied();
@@ -300,6 +305,16 @@ export class Replica implements ReplicaSink {
   /** A zone's history over [from, to) in at most `points` points (1 to 2,000): the agent store's query, on the replica. */
   history(zone: ZoneName, from: number, to: number, points: number): HistoryPoint[] {
     return this.samples.history(zone, from, to, points);
+  }
+
+  /** The site clock's latest instant this replica speaks for: its newest event's, or null while it has none. */
+  knownUntil(): number | null {
+    return this.dayStats.lastEventTs();
+  }
+
+  /** A zone's statistics per site day over [from, to): the agent store's SQL, counted up to the newest replicated event. */
+  zoneStats(zone: string, from: number, to: number, timeZone: string): ZoneStatsReply {
+    return this.dayStats.zoneStats({ zone, from, to, timeZone, shortCycleMs: SHORT_CYCLE_S * 1000, knownUntil: this.knownUntil() });
   }
 
   /** The lag of recently applied events (since this replica was opened). */
