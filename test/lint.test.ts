@@ -8,6 +8,7 @@ describe('type-aware promise rules', () => {
     const messages = await lintTempFile(
       dir,
       'async function work(): Promise<void> {}\nwork();\nexport const timer = setInterval(async () => { await work(); }, 1000);\nvoid work(); // dropped on purpose: passes\n',
+      { typeAware: true },
     );
     expect(messages.filter((m) => m.startsWith('@typescript-eslint/no-floating-promises'))).toHaveLength(1);
     expect(messages.filter((m) => m.startsWith('@typescript-eslint/no-misused-promises'))).toHaveLength(1);

@@ -40,7 +40,7 @@ describe('the agent layers import only downward', () => {
     const messages = await lintTempFile(
       'agent/src',
       "import type { ApiOptions } from './api/server.js';\nimport type { LinkServer } from './sync/link-server.js';\nexport type Edge = [ApiOptions, LinkServer];\n",
-      'agent.ts',
+      { asFile: 'agent.ts' },
     );
     expect(restricted(messages)).toHaveLength(2);
   });

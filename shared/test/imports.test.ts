@@ -1,25 +1,8 @@
-import { describe, it, expect, afterEach } from 'vitest';
-import { ESLint } from 'eslint';
-import { writeFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-
-const root = join(import.meta.dirname, '..', '..');
-const temp: string[] = [];
-
-afterEach(() => {
-  for (const f of temp.splice(0)) rmSync(f, { force: true });
-});
+import { describe, it, expect } from 'vitest';
+import { lintTempFile } from '../../test/support/lint.js';
 
 /** Lints a real temporary file inside shared/src with the repository's own ESLint config. */
-async function lintSharedFile(source: string): Promise<string[]> {
-  const file = join(root, 'shared', 'src', `tmp-import-check-${randomUUID()}.ts`);
-  temp.push(file);
-  writeFileSync(file, source);
-  const eslint = new ESLint({ cwd: root });
-  const [result] = await eslint.lintFiles([file]);
-  return (result?.messages ?? []).map((m) => `${m.ruleId ?? 'fatal'}: ${m.message}`);
-}
+const lintSharedFile = (source: string): Promise<string[]> => lintTempFile('shared/src', source);
 
 describe('shared/ imports nothing but zod', () => {
   it('fails lint when a shared file imports node:fs', async () => {
