@@ -137,6 +137,41 @@ describe('the agent and the relay answer the same read API', () => {
     expect(envelope(defaults.agent)).toEqual({ zone: 'Z1', span: 24 * 3600_000, points: true });
   });
 
+  it('answers a zone’s per-day stats over a replicated window alike, and in the same shape by default', async () => {
+    const seq = await replicatedSeq();
+    // A zone that has switched, over a window from the log's start to an event both hold.
+    let switches: Event[] = [];
+    await expect
+      .poll(
+        async () => {
+          const ons = ((await get(relay.url, `/api/events?before_seq=${seq + 1}&event=ON&limit=2000`)).body as { events: Event[] }).events;
+          // The boiler's and the pump's switches have no zone.
+          switches = ons.filter((e) => e.zone !== null);
+          return switches.length;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBeGreaterThan(0);
+    const zone = switches[0]!.zone!;
+    const all = ((await get(relay.url, `/api/events?before_seq=${seq + 1}&limit=2000`)).body as { events: Event[] }).events;
+    const times = all.map((e) => e.ts).sort((a, b) => a - b);
+    const from = times[0]! - 3 * 3600_000;
+    const to = times[times.length - 1]!;
+    const path = `/api/zones/${zone}/stats?from=${from}&to=${to}`;
+    const answer = await both(path);
+    expect(answer.agent.status, path).toBe(200);
+    expect(answer.relay.status, path).toBe(200);
+    const totals = (answer.agent.body as { totals: { runs: number; observed_s: number } }).totals;
+    expect(totals.runs).toBeGreaterThan(0);
+    expect(totals.observed_s).toBeGreaterThan(0);
+    expect(answer.relay.body).toEqual(answer.agent.body);
+    // Without a window each counts up to its own now, so the values may differ; the shape does not.
+    const defaults = await both(`/api/zones/${zone}/stats`);
+    expect(defaults.agent.status).toBe(200);
+    expect(defaults.relay.status).toBe(200);
+    expect(shape(defaults.relay.body)).toEqual(shape(defaults.agent.body));
+  });
+
   it('answers zones, one zone, system, schedules and presets in the same shapes, and settings alike', async () => {
     await replicatedSeq();
     for (const path of ['/api/zones', '/api/zones/Z1', '/api/system']) {
@@ -183,6 +218,11 @@ describe('the agent and the relay answer the same read API', () => {
       '/api/zones/Z1/history?from=5&to=5',
       '/api/zones/Z1/history?points=2001',
       '/api/zones/Z1/history?to=abc',
+      '/api/zones/Z1/stats?from=5&to=5',
+      '/api/zones/Z1/stats?from=9&to=5',
+      '/api/zones/Z1/stats?to=abc',
+      '/api/zones/Z1/stats?from=2026-01-01',
+      `/api/zones/Z1/stats?from=0&to=${401 * 24 * 3600_000}`,
     ];
     for (const path of bad) {
       const answer = await both(path);
