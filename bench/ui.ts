@@ -18,7 +18,7 @@
  * Suite `ui` of `npm run bench` (`npm run bench -- --only ui`); alone: `npx tsx bench/ui.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import buildUi from '../test/e2e/support/build-ui.js';
@@ -98,6 +98,9 @@ function navigationRows(real: readonly NavigationRun[], floor: readonly Navigati
     stage('14 readings in the DOM', real.map((r) => r.inDom)),
     stage('the frame after, painted', painted),
     stage('floor: static page painted', floorPainted),
+    stage('main-thread tasks, whole navigation', real.map((r) => r.taskMs)),
+    stage('main-thread script, whole navigation', real.map((r) => r.scriptMs)),
+    stage('floor: main-thread tasks', floor.map((r) => r.taskMs)),
   ];
 }
 
@@ -139,6 +142,7 @@ export async function benchUi(): Promise<BenchRow[]> {
     server = await startBenchServer(join(work, 'charts'), site.relay.url);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 
+    const loadStart = loadavg()[0] ?? Number.NaN;
     const cookies = await signInCookies(browser, site.relay.url, TEST_API_KEY);
     const loaded: Sized[] = [];
     const real: NavigationRun[] = [];
@@ -151,7 +155,14 @@ export async function benchUi(): Promise<BenchRow[]> {
       real.push(await navigateOnce(browser, `${site.relay.url}/#/`, cookies));
     }
     const rounds = await chartRounds(browser, `${server.url}/charts.html`, CHART_ROUNDS);
-    return [...bundleRows(built, floorApp, loaded), ...navigationRows(real, floor), ...chartRows(rounds.charts, rounds.floor, rounds.points)];
+    return [
+      ...bundleRows(built, floorApp, loaded),
+      ...navigationRows(real, floor),
+      ...chartRows(rounds.charts, rounds.floor, rounds.points),
+      // Every figure here is wall time on a machine others may be using: the load says how much they were.
+      { suite: 'ui', name: `1-min load average as the browser runs began (${cpus().length} cores)`, value: loadStart, unit: '' },
+      { suite: 'ui', name: `1-min load average as they ended`, value: loadavg()[0] ?? Number.NaN, unit: '' },
+    ];
   } finally {
     await browser?.close();
     await server?.close();

@@ -46,6 +46,9 @@ export interface NavigationRun {
   /** When the last script arrived, and the session check (none on the floor page). */
   scriptsEnd: number | null;
   sessionEnd: number | null;
+  /** Main-thread time in tasks and in script over the whole navigation (Chromium's own counters, ms). */
+  taskMs: number;
+  scriptMs: number;
 }
 
 export const VIEWPORT = { width: 1280, height: 800 };
@@ -83,6 +86,8 @@ export async function navigateOnce(browser: Browser, url: string, cookies: reado
     await context.addCookies([...cookies]);
     await context.addInitScript({ content: TILES_OBSERVER });
     const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
     const bodies: Promise<void>[] = [];
     if (scripts !== undefined) {
       page.on('response', (res) => {
@@ -101,6 +106,8 @@ export async function navigateOnce(browser: Browser, url: string, cookies: reado
       domContentLoaded: number | null;
       resources: { name: string; type: string; end: number }[];
     };
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const metric = (name: string) => 1000 * (metrics.find((m) => m.name === name)?.value ?? Number.NaN);
     await Promise.all(bodies);
     const scriptEnds = got.resources.filter((r) => r.type === 'script' || r.name.endsWith('.js')).map((r) => r.end);
     const session = got.resources.find((r) => new URL(r.name).pathname === '/api/session');
@@ -110,6 +117,8 @@ export async function navigateOnce(browser: Browser, url: string, cookies: reado
       domContentLoaded: got.domContentLoaded,
       scriptsEnd: scriptEnds.length === 0 ? null : Math.max(...scriptEnds),
       sessionEnd: session?.end ?? null,
+      taskMs: metric('TaskDuration'),
+      scriptMs: metric('ScriptDuration'),
     };
   } finally {
     await context?.close();

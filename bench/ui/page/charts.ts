@@ -27,6 +27,7 @@ class KeptHistoryBackend implements Backend {
   live = (handlers: LiveHandlers) => this.inner.live(handlers);
   sendCommand = (id: string, body: CommandBody) => this.inner.sendCommand(id, body);
   retryCommand = (id: string) => this.inner.retryCommand(id);
+  zoneStats = (zone: string, from: number, to: number) => this.inner.zoneStats(zone, from, to);
   async history(zone: string, from: number, to: number, points: number): Promise<HistoryPoint[]> {
     const hours = Math.round((to - from) / 3600_000);
     const key = `${zone} ${hours} ${points}`;
@@ -63,7 +64,7 @@ function when(check: () => boolean, timeoutMs = 60_000): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
   });
 }
 
