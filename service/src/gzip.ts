@@ -1,4 +1,4 @@
-import { gzipSync, gunzipSync, constants } from 'node:zlib';
+import { gzipSync, gunzipSync, constants, crc32 } from 'node:zlib';
 import type { Compression } from '@boiler/shared';
 
 /** The codec's gzip on node:zlib, fast level since frames are small and latency matters. */
@@ -13,6 +13,9 @@ export const nodeCompression: Compression = {
       const code = (e as NodeJS.ErrnoException).code;
       return { ok: false, reason: code === 'ERR_BUFFER_TOO_LARGE' || (e as Error) instanceof RangeError ? 'too_large' : 'corrupt' };
     }
+  },
+  crc32(data) {
+    return crc32(data);
   },
 };
 

@@ -47,6 +47,31 @@ describe('codec round trip', () => {
     });
   }
 
+  it('checksums the payload as it lies in its own frames, and a frame laid out otherwise by its payload re-serialized', () => {
+    const m = message('heartbeat', { last_seq: 5, digest: 'a,"payload":{}', uptime_s: 3 }, { ts: 1, id: 'x","payload":' });
+    const own = codec.encode(m) as string;
+    expect(own.endsWith(`"payload":${JSON.stringify(m.payload)}}`)).toBe(true);
+    expect(codec.decode(own)).toMatchObject({ ok: true, message: m });
+    // The same message with its keys in another order and spaces between them: still accepted.
+    const spaced = JSON.stringify({ payload: m.payload, sum: crc32(JSON.stringify(m.payload)), id: m.id, ts: m.ts, type: m.type, v: 1 }, null, 1);
+    expect(codec.decode(spaced)).toMatchObject({ ok: true, message: m });
+    // A payload changed in place after checksumming, in either layout: refused.
+    for (const frame of [own, spaced]) {
+      const changed = codec.decode(frame.replace('"last_seq":5', '"last_seq":6').replace('"last_seq": 5', '"last_seq": 6'));
+      expect(!changed.ok && changed.error.code).toBe('checksum_mismatch');
+    }
+    // The codec's own CRC and the runtime's agree, so either end may have either.
+    const portable = new Codec({ gzip: nodeCompression.gzip, gunzip: nodeCompression.gunzip });
+    fc.assert(
+      fc.property(messageOf('event_log_entry'), (e) => {
+        const a = codec.decode(portable.encode(e));
+        const b = portable.decode(codec.encode(e));
+        expect(a.ok && b.ok).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('compresses frames over 1 KiB and leaves small ones as text', () => {
     fc.assert(
       fc.property(fc.array(zoneState, { minLength: 1, maxLength: 100 }), (zones) => {

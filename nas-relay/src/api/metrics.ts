@@ -118,7 +118,10 @@ export class RelayMetrics {
   }
 
   eventsApplied(events: readonly EventEntry[]): void {
-    for (const e of events) this.messages.inc({ kind: e.event });
+    // Counted per kind first: a catch-up page is a thousand events, and prom-client's inc looks up its label set each call.
+    const byKind = new Map<string, number>();
+    for (const e of events) byKind.set(e.event, (byKind.get(e.event) ?? 0) + 1);
+    for (const [kind, n] of byKind) this.messages.inc({ kind }, n);
   }
 
   commandFinished(outcome: string, latencyMs: number): void {
