@@ -33,6 +33,8 @@ export class Relay {
   private live: LiveHub | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private linkUpSince: number | null = null;
+  /** The relay's clock when it saw the link to the Pi drop; null while up or before any drop was seen. */
+  private linkDownSince: number | null = null;
 
   constructor(
     readonly replica: Replica,
@@ -40,6 +42,7 @@ export class Relay {
     readonly queue: CommandQueue,
     readonly cache: RelayCache,
     private readonly log: Logger,
+    private readonly wallClock: () => number = Date.now,
   ) {
     this.metrics = new RelayMetrics({
       linkConnected: () => this.link.connected,
@@ -77,11 +80,13 @@ export class Relay {
         system: (system) => this.systemChanged(system),
         connected: () => {
           this.linkUpSince = performance.now();
-          this.live?.broadcast({ type: 'link', pi_connected: true });
+          this.linkDownSince = null;
+          this.live?.broadcast({ type: 'link', pi_connected: true, pi_offline_since: null });
         },
         disconnected: () => {
           this.linkUpSince = null;
-          this.live?.broadcast({ type: 'link', pi_connected: false });
+          this.linkDownSince ??= this.wallClock();
+          this.live?.broadcast({ type: 'link', pi_connected: false, pi_offline_since: this.linkDownSince });
         },
       }),
     );
@@ -157,6 +162,7 @@ export class Relay {
       system: await this.system(),
       commands: this.queue.list({ limit: 50 }).map(commandStatus),
       pi_connected: this.link.connected,
+      pi_offline_since: this.link.connected ? null : this.linkDownSince,
     };
   }
 

@@ -33,12 +33,14 @@ export const LiveServerMessage = z.discriminatedUnion('type', [
     system: SystemState.nullable(),
     commands: z.array(CommandStatus),
     pi_connected: z.boolean(),
+    /** The relay's clock when it saw the link to the Pi drop; null while connected or when it has seen no drop. */
+    pi_offline_since: EpochMs.nullable(),
   }),
   z.strictObject({ type: z.literal('zones'), zones: z.array(ZoneState) }),
   z.strictObject({ type: z.literal('system'), system: SystemState }),
   z.strictObject({ type: z.literal('events'), events: z.array(EventEntry) }),
   z.strictObject({ type: z.literal('command'), command: CommandStatus }),
-  z.strictObject({ type: z.literal('link'), pi_connected: z.boolean() }),
+  z.strictObject({ type: z.literal('link'), pi_connected: z.boolean(), pi_offline_since: EpochMs.nullable() }),
   z.strictObject({ type: z.literal('pong'), id: z.string().max(64).optional() }),
   z.strictObject({ type: z.literal('error'), code: z.string(), message: z.string() }),
 ]);

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
-import type { CommandBody, CommandState, CommandStatus } from '@boiler/shared';
+import type { CommandBody, CommandState, CommandStatus, CommandType } from '@boiler/shared';
 import { backend, BackendError } from '../backend/backend';
 
 /** A command this page knows of: the relay's status once it has one, and every state seen on the way. */
@@ -99,12 +99,21 @@ export const useCommandsStore = defineStore('commands', () => {
     apply(status);
   }
 
-    /** The newest command for a zone, if any. */
-  function latestFor(zone: string): TrackedCommand | undefined {
+  function newestWhere(pick: (body: CommandBody) => boolean): TrackedCommand | undefined {
     let found: TrackedCommand | undefined;
-    for (const c of byId.value.values()) if (zoneOf(c.body) === zone && (found === undefined || c.askedAt >= found.askedAt)) found = c;
+    for (const c of byId.value.values()) if (pick(c.body) && (found === undefined || c.askedAt >= found.askedAt)) found = c;
     return found;
   }
 
-  return { byId, apply, replaceAll, send, retry, latestFor };
+  /** The newest command for a zone, if any. */
+  function latestFor(zone: string): TrackedCommand | undefined {
+    return newestWhere((body) => zoneOf(body) === zone);
+  }
+
+  /** The newest command of one of these types (for the whole site, such as away and home), if any. */
+  function latestOf(types: readonly CommandType[]): TrackedCommand | undefined {
+    return newestWhere((body) => types.includes(body.type));
+  }
+
+  return { byId, apply, replaceAll, send, retry, latestFor, latestOf };
 });

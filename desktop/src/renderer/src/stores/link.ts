@@ -21,8 +21,11 @@ export const useLinkStore = defineStore('link', () => {
   /** This page's clock when the relay was lost; null while it is reachable. */
   const relayLostAt = ref<number | null>(null);
   const piConnected = ref<boolean | null>(null);
-  /** The site's clock when it last spoke before the Pi went offline. */
-  const piOfflineSince = ref<number | null>(null);
+  /**
+   * Since when the Pi is offline: the relay's clock when it saw the link drop, or, when the relay
+   * has seen no drop (it started without the Pi), the site's clock when the site last spoke.
+   */
+  const piOffline = ref<{ since: number; clock: 'relay' | 'site' } | null>(null);
   /** A clock for ages and countdowns, ticking once a second. */
   const now = ref(Date.now());
   let ticker: ReturnType<typeof setInterval> | undefined;
@@ -40,9 +43,13 @@ export const useLinkStore = defineStore('link', () => {
     return newest > 0 ? newest : null;
   }
 
-  function setPi(connected: boolean): void {
-    if (!connected && piConnected.value !== false) piOfflineSince.value = lastSiteWord();
-    if (connected) piOfflineSince.value = null;
+  function setPi(connected: boolean, relaySince: number | null): void {
+    if (connected) piOffline.value = null;
+    else if (relaySince !== null) piOffline.value = { since: relaySince, clock: 'relay' };
+    else if (piConnected.value !== false || piOffline.value === null) {
+      const site = lastSiteWord();
+      piOffline.value = site === null ? null : { since: site, clock: 'site' };
+    }
     piConnected.value = connected;
   }
 
@@ -54,7 +61,7 @@ export const useLinkStore = defineStore('link', () => {
         zones.replaceAll(m.zones, m.pi_connected ? at : null);
         system.set(m.system, m.system === null ? null : at);
         commands.replaceAll(m.commands);
-        setPi(m.pi_connected);
+        setPi(m.pi_connected, m.pi_offline_since);
         return;
       case 'zones':
         zones.apply(m.zones, at);
@@ -66,7 +73,7 @@ export const useLinkStore = defineStore('link', () => {
         commands.apply(m.command);
         return;
       case 'link':
-        setPi(m.pi_connected);
+        setPi(m.pi_connected, m.pi_offline_since);
         return;
       case 'events':
       case 'pong':
@@ -126,5 +133,5 @@ export const useLinkStore = defineStore('link', () => {
     return !current.value || heardAt === null || now.value - heardAt > ZONE_FRESH_MS;
   }
 
-  return { signedIn, checked, live, relayLostAt, piConnected, piOfflineSince, now, current, restore, signIn, signOut, isStale };
+  return { signedIn, checked, live, relayLostAt, piConnected, piOffline, now, current, restore, signIn, signOut, isStale };
 });
