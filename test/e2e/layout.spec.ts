@@ -1,6 +1,18 @@
 import { test, expect } from './support/site.js';
 import { SCREENS, expectInView, expectUsableLayout, screenshot } from './support/layout.js';
 import { signIn } from './support/sign-in.js';
+import { commandAndWait, siteNow } from './support/relay-commands.js';
+
+// Tiles off their schedule for a reason, so the screenshots show reason marks on narrow tiles:
+// held to a time, held for good, until the next change, a boost. Site hours pass in real minutes
+// (SIM_SPEED 60), so these last the whole file.
+test.beforeAll(async ({ site }) => {
+  const now = await siteNow(site);
+  await commandAndWait(site, { type: 'setpoint', zone: 'Z7', setpoint_c: 22, override: 'until', until: now + 8 * 3600_000 });
+  await commandAndWait(site, { type: 'setpoint', zone: 'Z8', setpoint_c: 21.5, override: 'permanent' });
+  await commandAndWait(site, { type: 'setpoint', zone: 'Z9', setpoint_c: 19, override: 'next_change' });
+  await commandAndWait(site, { type: 'boost', zone: 'Z10', minutes: 240 });
+});
 
 for (const screen of SCREENS) {
   test.describe(`at ${screen.width}x${screen.height}`, () => {
@@ -16,17 +28,30 @@ for (const screen of SCREENS) {
       const tiles = page.getByRole('list', { name: 'Zones' }).getByRole('link');
       await expect(tiles).toHaveCount(14);
       await expect(page.getByRole('status').filter({ hasText: 'Pi online' })).toBeVisible();
+      await expect(page.locator('[data-zone="Z7"] [data-part="reason"]')).toHaveText(/until/);
+      await expect(page.locator('[data-zone="Z10"] [data-part="reason"]')).toHaveText(/boost/);
       await expectUsableLayout(page, screen);
       if (screen.kiosk) {
         for (const t of await tiles.all()) await expectInView(page, t);
       }
       await screenshot(page, `dashboard-${screen.name}`);
 
+      // The away panel opens over the tiles; looked at, not measured (it covers them by design).
+      await page.getByRole('button', { name: /^Away: / }).click();
+      await expect(page.getByRole('region', { name: 'Away or home' })).toBeVisible();
+      await screenshot(page, `away-panel-${screen.name}`);
+      await page.getByRole('button', { name: 'Close' }).click();
+
       await tiles.first().click();
       await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Z1 /);
       await expect(page.getByRole('button', { name: 'Raise setpoint' })).toBeVisible();
       await expectUsableLayout(page, screen);
       await screenshot(page, `zone-${screen.name}`);
+
+      const chart = page.getByRole('figure', { name: 'History of Z1' });
+      await expect(chart.locator('figcaption')).toHaveText(/^Day: \d+ points/);
+      await chart.scrollIntoViewIfNeeded();
+      await screenshot(page, `zone-chart-${screen.name}`);
     });
   });
 }
