@@ -10,6 +10,8 @@ export default defineConfig({
     // Integration tests start real processes and sockets; two cores are shared between them.
     maxWorkers: 2,
     setupFiles: ['test/setup/fast-check.ts'],
+    // The agent's process tests run its shipped bundle, built fresh from the sources once per run.
+    globalSetup: ['test/setup/build-agent.ts'],
     // typescript-eslint builds its type-aware program once when it sees CI=true ("single run"), so
     // the lint tests' temporary files written after the first lint would not be found in CI.
     env: { TSESTREE_SINGLE_RUN: 'false' },

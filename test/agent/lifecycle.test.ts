@@ -1,6 +1,6 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import type { ZoneState } from '@boiler/shared';
-import { startAgent, getJson, TEST_API_KEY, type AgentUnderTest } from '../support/agent-process.js';
+import { AGENT_ENTRY, startAgent, getJson, TEST_API_KEY, type AgentUnderTest } from '../support/agent-process.js';
 
 const agents: AgentUnderTest[] = [];
 afterAll(async () => {
@@ -34,7 +34,7 @@ describe('agent lifecycle', () => {
 
   it('stops at start with one line per bad variable, naming each', async () => {
     const { startProcess } = await import('../support/processes.js');
-    const p = startProcess('agent/src/main.ts', { WS_PORT: 'eighty', BATCH_INTERVAL: '9', HARDWARE: 'raspberry', TIME_ZONE: 'Mars/Olympus' });
+    const p = startProcess(AGENT_ENTRY, { WS_PORT: 'eighty', BATCH_INTERVAL: '9', HARDWARE: 'raspberry', TIME_ZONE: 'Mars/Olympus' });
     const exit = await p.exited;
     expect(exit.code).toBe(2);
     const lines = p.stderr().trim().split('\n');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GPIO_LAYOUTS, writeSysfsGpioTree } from '../fakes/sysfs-gpio.js';
 import { FakeW1Tree } from '../fakes/w1-tree.js';
 import { startProcess, stopProcess, repoRoot, type RunningProcess } from '../support/processes.js';
-import { TEST_API_KEY, TEST_SECRET, command, getJson, postCommand } from '../support/agent-process.js';
+import { AGENT_ENTRY, TEST_API_KEY, TEST_SECRET, command, getJson, postCommand } from '../support/agent-process.js';
 
 // An installer's dry run: the agent started with HARDWARE=pi against a fake sysfs GPIO tree and
 // a fake 1-wire tree, with the reference house's zones and the example board description.
@@ -54,7 +54,7 @@ function dryRunTree(board: (example: Record<string, unknown>) => Record<string, 
 describe('HARDWARE=pi dry run against fake sysfs GPIO and 1-wire trees', () => {
   it('serves /health, reads the sensors, and drives a relay pin on a command', async () => {
     const { env, line } = dryRunTree();
-    const proc = startProcess('agent/src/main.ts', env);
+    const proc = startProcess(AGENT_ENTRY, env);
     procs.push(proc);
     const listening = await proc.waitForLog((l) => l.msg === 'agent listening', 20_000);
     expect(listening.hardware).toBe('pi');
@@ -88,7 +88,7 @@ describe('HARDWARE=pi dry run against fake sysfs GPIO and 1-wire trees', () => {
     const zones = JSON.parse(readFileSync(join(repoRoot, 'agent', 'zones.json'), 'utf8')) as { zones: Record<string, unknown>[] };
     zones.zones = zones.zones.map((z) => (z.name === 'Z1' ? { ...z, min_off_s: 0 } : z));
     writeFileSync(join(dir, 'zones.json'), JSON.stringify(zones));
-    const proc = startProcess('agent/src/main.ts', { ...env, ZONES_FILE: join(dir, 'zones.json') });
+    const proc = startProcess(AGENT_ENTRY, { ...env, ZONES_FILE: join(dir, 'zones.json') });
     procs.push(proc);
     const listening = await proc.waitForLog((l) => l.msg === 'agent listening', 20_000);
     const url = `http://127.0.0.1:${Number(listening.port)}`;
@@ -100,7 +100,7 @@ describe('HARDWARE=pi dry run against fake sysfs GPIO and 1-wire trees', () => {
 
   it('refuses a board description that does not fit the chip, one line per problem, before touching a pin', async () => {
     const { env, line } = dryRunTree((b) => ({ ...b, relays: { ...(b.relays as object), pins: { ...(b.relays as { pins: object }).pins, zone1: 60, zone2: 61 } } }));
-    const proc = startProcess('agent/src/main.ts', env);
+    const proc = startProcess(AGENT_ENTRY, env);
     const exit = await proc.exited;
     expect(exit.code).toBe(2);
     const lines = proc.stderr().trim().split('\n');
@@ -115,7 +115,7 @@ describe('HARDWARE=pi dry run against fake sysfs GPIO and 1-wire trees', () => {
     const { env } = dryRunTree();
     const empty = mkdtempSync(join(tmpdir(), 'no-gpio-'));
     cleanups.push(() => rmSync(empty, { recursive: true, force: true }));
-    const proc = startProcess('agent/src/main.ts', { ...env, GPIO_SYSFS_ROOT: empty });
+    const proc = startProcess(AGENT_ENTRY, { ...env, GPIO_SYSFS_ROOT: empty });
     const exit = await proc.exited;
     expect(exit.code).toBe(2);
     const lines = proc.stderr().trim().split('\n');

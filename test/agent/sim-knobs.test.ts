@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcess } from '../support/processes.js';
-import { TEST_API_KEY, getJson, startAgent, type AgentUnderTest } from '../support/agent-process.js';
+import { AGENT_ENTRY, TEST_API_KEY, getJson, startAgent, type AgentUnderTest } from '../support/agent-process.js';
 
 // The simulator's knobs, from the environment and a simulator file, seen from outside the agent
 // through the /api/sim/* routes: the house's true temperatures, its faults, and its wall clock.
@@ -43,8 +43,12 @@ async function post(url: string, path: string, body: unknown): Promise<number> {
 const START = Date.UTC(2026, 0, 12, 7, 0);
 const HOUR = 3_600_000;
 
-/** How far the simulated wall clock stands from START plus the simulated time run (wall is whole ms, mono is not). */
-const wallOffset = (h: HouseView) => Math.round(h.wallMs - h.monotonicMs) - START;
+/**
+ * How far the simulated wall clock stands from START plus the simulated time run. The wall reading is
+ * floored to whole ms and the monotonic one is not, so wall - mono sits up to 1 ms below the whole
+ * start; ceil undoes the floor exactly (round would answer -1 whenever the fraction passed a half).
+ */
+const wallOffset = (h: HouseView) => Math.ceil(h.wallMs - h.monotonicMs) - START;
 
 describe('simulator knobs', () => {
   it('take the weather, start, rooms and a clock step from the environment over the simulator file', async () => {
@@ -82,7 +86,7 @@ describe('simulator knobs', () => {
   });
 
   it('stops at start with one line per bad knob, naming each', async () => {
-    const p = startProcess('agent/src/main.ts', {
+    const p = startProcess(AGENT_ENTRY, {
       SIM_OUTDOOR_C: 'bitter',
       SIM_START: '2026-02-31T00:00',
       SIM_CLOCK_STEP: 'soon',
@@ -99,18 +103,18 @@ describe('simulator knobs', () => {
   });
 
   it('names a bad simulator file and a room of a zone that does not exist', async () => {
-    const bad = startProcess('agent/src/main.ts', { SIM_FILE: simFile({ outdoor: { fixed_c: -100 }, clock_step: { after_s: -1, by_s: 60 }, sun: true }) });
+    const bad = startProcess(AGENT_ENTRY, { SIM_FILE: simFile({ outdoor: { fixed_c: -100 }, clock_step: { after_s: -1, by_s: 60 }, sun: true }) });
     expect((await bad.exited).code).toBe(2);
     const lines = bad.stderr().trim().split('\n');
     expect(lines.length).toBe(3);
     expect(lines.every((l) => l.startsWith('config: SIM_FILE: '))).toBe(true);
     expect(lines.some((l) => l.includes('outdoor.fixed_c'))).toBe(true);
 
-    const unknown = startProcess('agent/src/main.ts', { SIM_ROOM_C: 'Z99=5', SIM_FILE: simFile('{ not json') });
+    const unknown = startProcess(AGENT_ENTRY, { SIM_ROOM_C: 'Z99=5', SIM_FILE: simFile('{ not json') });
     expect((await unknown.exited).code).toBe(2);
     expect(unknown.stderr()).toMatch(/^config: SIM_FILE: cannot read .*sim\.json: /);
 
-    const zone = startProcess('agent/src/main.ts', { SIM_ROOM_C: 'Z99=5' });
+    const zone = startProcess(AGENT_ENTRY, { SIM_ROOM_C: 'Z99=5' });
     expect((await zone.exited).code).toBe(2);
     expect(zone.stderr().trim()).toBe('config: SIM_ROOM_C: room_c names Z99, which is not a heat zone in ZONES_FILE');
   });

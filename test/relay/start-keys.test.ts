@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcess, stopProcess, type RunningProcess } from '../support/processes.js';
-import { TEST_API_KEY, TEST_SECRET } from '../support/agent-process.js';
+import { AGENT_ENTRY, TEST_API_KEY, TEST_SECRET } from '../support/agent-process.js';
 
 // The relay and the agent refuse to start where a missing or example key would leave the house
 // open: one line naming the variable, a non-zero exit, before anything listens.
@@ -25,7 +25,7 @@ function relay(env: Record<string, string>): RunningProcess {
 }
 
 function agent(env: Record<string, string>): RunningProcess {
-  const p = startProcess('agent/src/main.ts', { DB_PATH: join(dir, `agent-${running.length}.db`), WS_PORT: '0', HARDWARE: 'sim', ...env });
+  const p = startProcess(AGENT_ENTRY, { DB_PATH: join(dir, `agent-${running.length}.db`), WS_PORT: '0', HARDWARE: 'sim', ...env });
   running.push(p);
   return p;
 }

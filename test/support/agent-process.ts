@@ -5,6 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { Command, CommandBody } from '@boiler/shared';
 import { startProcess, stopProcess, type RunningProcess } from './processes.js';
 
+/** What a Pi runs (the unit file's ExecStart), built from the sources before the tests by test/setup/build-agent.ts. */
+export const AGENT_ENTRY = 'agent/dist/main.mjs';
+
 export const TEST_API_KEY = 'test-api-key-0123456789abcdef';
 export const TEST_SECRET = 'test-shared-secret-0123456789';
 
@@ -35,7 +38,7 @@ export async function startAgent(options: { env?: Record<string, string>; dir?: 
     LOG_LEVEL: 'info',
     ...options.env,
   };
-  const proc = startProcess('agent/src/main.ts', env);
+  const proc = startProcess(AGENT_ENTRY, env);
   const line = await proc.waitForLog((l) => l.msg === 'agent listening', 20_000);
   const port = Number(line.port);
   return {
