@@ -48,10 +48,10 @@ test('with the agent stopped: offline banner with since, stale marks, a command 
   await expect(page.locator('[data-part="stale"]')).toHaveCount(14);
 
   await tile(page, 'Z5').click();
-  await page.getByRole('button', { name: 'Off' }).click();
+  await page.getByRole('button', { name: 'Off', exact: true }).click();
   const states = page.getByRole('list', { name: 'Command states' }).getByRole('listitem');
   await expect(states).toHaveText(['queued']);
-  await expect(page.getByRole('button', { name: 'Off' })).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByRole('button', { name: 'Off', exact: true })).toHaveAttribute('aria-pressed', 'false');
 
   // A reload keeps the session (its HttpOnly cookie; the key itself is kept nowhere): no sign-in
   // screen, and the command is still queued.
@@ -73,7 +73,7 @@ test('with the agent stopped: offline banner with since, stale marks, a command 
   ownSite.agent = again;
   await expect(page.getByRole('status').filter({ hasText: 'Pi online' })).toBeVisible({ timeout: 60_000 });
   await expect(states.last()).toHaveText('succeeded', { timeout: 30_000 });
-  await expect(page.getByRole('button', { name: 'Off' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'Off', exact: true })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('[data-part="stale"]')).toHaveCount(0);
   expect(executions(again.dbPath, id)).toBe(1);
 
