@@ -1,4 +1,4 @@
-import type { CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServerMessage } from '@boiler/shared';
+import type { CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServerMessage, ZoneStatsReply } from '@boiler/shared';
 
 /** Where the live socket to the relay stands. */
 export type LiveState = 'connecting' | 'open' | 'unreachable' | 'unauthorised';
@@ -37,6 +37,8 @@ export interface Backend {
   sendCommand(id: string, body: CommandBody): Promise<CommandAccepted>;
   retryCommand(id: string): Promise<CommandStatus>;
   history(zone: string, from: number, to: number, points: number): Promise<HistoryPoint[]>;
+  /** A zone's statistics per site day over [from, to) (site clock). */
+  zoneStats(zone: string, from: number, to: number): Promise<ZoneStatsReply>;
 }
 
 /** A request the relay refused or that never reached it, with the relay's reason when it gave one. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommandState, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, nestsDeeperThan, type CommandBody, type LiveClientMessage } from '@boiler/shared';
+import { CommandState, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, ZoneStatsReply, nestsDeeperThan, type CommandBody, type LiveClientMessage } from '@boiler/shared';
 import type { HistoryPoint } from '@boiler/shared';
 import { BackendError, type Backend, type CommandAccepted, type LiveFeed, type LiveHandlers, type SignInResult } from './backend';
 
@@ -87,6 +87,11 @@ export class BrowserBackend implements Backend {
     const q = new URLSearchParams({ from: String(from), to: String(to), points: String(points) });
     const answer = await this.request('GET', `/api/zones/${encodeURIComponent(zone)}/history?${q.toString()}`, HistoryReply);
     return answer.points;
+  }
+
+  async zoneStats(zone: string, from: number, to: number): Promise<ZoneStatsReply> {
+    const q = new URLSearchParams({ from: String(Math.floor(from)), to: String(Math.floor(to)) });
+    return this.request('GET', `/api/zones/${encodeURIComponent(zone)}/stats?${q.toString()}`, ZoneStatsReply);
   }
 
   live(handlers: LiveHandlers): LiveFeed {

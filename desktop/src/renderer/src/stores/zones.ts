@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, shallowRef } from 'vue';
-import type { HistoryPoint, ZoneState } from '@boiler/shared';
+import type { HistoryPoint, ZoneState, ZoneStatsReply } from '@boiler/shared';
 import { backend } from '../backend/backend';
 
 /** A zone as last heard, with when this page heard it (its own clock; null when it came in a snapshot while the Pi was away). */
@@ -36,13 +36,24 @@ export const useZonesStore = defineStore('zones', () => {
   /** The newest site-clock stamp among the zones: when the site last spoke. */
   const newestUpdate = computed(() => Math.max(0, ...[...byName.value.values()].map((z) => z.state.updated_at)));
 
+  /** The window each zone's history was last asked for: what the zone page shows, so its stats cover the same. */
+  const historyWindows = shallowRef<ReadonlyMap<string, { from: number; to: number }>>(new Map());
+
   /**
    * A zone's history over [from, to) (site clock), thinned by the server to about `points`. Kept
    * out of Vue's reactivity: a month of points is drawn once, never watched point by point.
    */
   async function history(name: string, from: number, to: number, points: number): Promise<readonly HistoryPoint[]> {
+    const next = new Map(historyWindows.value);
+    next.set(name, { from, to });
+    historyWindows.value = next;
     return markRaw(await backend().history(name, from, to, points));
   }
 
-  return { byName, list, replaceAll, apply, zone, newestUpdate, history };
+  /** A zone's statistics per site day over [from, to) (site clock). */
+  async function stats(name: string, from: number, to: number): Promise<ZoneStatsReply> {
+    return markRaw(await backend().zoneStats(name, from, to));
+  }
+
+  return { byName, list, replaceAll, apply, zone, newestUpdate, history, historyWindows, stats };
 });
