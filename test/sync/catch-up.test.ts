@@ -1,68 +1,151 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { startAgent, type AgentUnderTest } from '../support/agent-process.js';
-import { stopAndCleanUp } from '../support/processes.js';
-import { startRelay, linkView, type RelayUnderTest } from '../support/relay-process.js';
+import { createServer } from 'node:http';
+import { Codec } from '@boiler/shared';
+import { createLogger, nodeCompression } from '@boiler/service';
+import { AgentBus } from '../../agent/src/bus.js';
+import { AgentStore } from '../../agent/src/store/index.js';
+import { LinkServer } from '../../agent/src/sync/link-server.js';
+import { AgentLink } from '../../nas-relay/src/link/agent-link.js';
+import { Replica } from '../../nas-relay/src/replica/index.js';
+import { StoredOutbox } from '../../agent/test/sync/stored-outbox.js';
+import { useTempDir } from '../../service/test/support/temp-files.js';
+import { memorySocketPair } from '../fakes/memory-socket.js';
 import { expectSameEvents, eventRows } from '../support/compare.js';
 import { seedSamples, pruneTo } from '../support/seed.js';
 
-let agent: AgentUnderTest | undefined;
-let relay: RelayUnderTest | undefined;
-afterEach(async () => {
-  await stopAndCleanUp(relay, agent);
-  relay = undefined;
-  agent = undefined;
+// Catching up after the link was cut, with both real ends of the link in one process: the agent's
+// LinkServer over its store in a real SQLite file, the relay's AgentLink applying into a real replica
+// file, joined by an in-memory socket pair, on real timers. The relay is "restarted" as its process
+// would be: the link stopped, the replica closed, then both opened again on the same file. While it
+// catches up, the agent keeps logging live events (14 samples every 50 ms), so live batches overlap
+// the ranges asked for, as they do between processes. (The kill -9 and real-socket cases stay as
+// process tests: test/sync/crash.test.ts and chaos.test.ts.)
+
+const SECRET = 'catch-up-test-secret-0123456789';
+const quiet = createLogger({ name: 'catch-up-test', level: 'silent' });
+const dir = useTempDir('catch-up-', 'agent.db');
+const stops: (() => void)[] = [];
+afterEach(() => {
+  for (const stop of stops.splice(0).reverse()) stop();
 });
 
-/** Agent and relay up, the replica caught up, then the relay stopped: the link is cut. */
-async function syncedThenCut(): Promise<{ agent: AgentUnderTest; relayDir: string }> {
-  agent = await startAgent({ env: { SIM_SPEED: '10', BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '1' } });
-  relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`);
-  await expect.poll(async () => (await linkView(relay!.url)).link.lastHeartbeat?.digest_match, { timeout: 15_000 }).toBe(true);
-  const dir = relay.dir;
-  await relay.stop();
-  relay = undefined;
-  return { agent, relayDir: dir };
+function agentSide() {
+  const storePath = dir.path('agent.db');
+  const store = AgentStore.open(storePath);
+  const bus = new AgentBus();
+  const outbox = new StoredOutbox(store, bus, () => Date.now());
+  const server = new LinkServer(outbox, bus, new Codec(nodeCompression), quiet, {
+    secret: SECRET,
+    agentName: 'house',
+    batchIntervalMs: 50,
+    heartbeatIntervalMs: 200,
+  });
+  const http = createServer();
+  server.attach(http);
+  stops.push(() => {
+    server.stop(http);
+    store.close();
+  });
+  return { storePath, store, outbox, server };
 }
 
-async function reconnectAndSettle(relayDir: string, target: number) {
-  relay = await startRelay(`ws://127.0.0.1:${agent!.port}/ws`, { dir: relayDir });
-  await expect.poll(async () => (await linkView(relay!.url)).applied_seq, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(target);
-  await agent!.stop();
-  await expect.poll(async () => (await linkView(relay!.url)).connected, { timeout: 10_000 }).toBe(false);
-  return linkView(relay!.url);
+type Agent = ReturnType<typeof agentSide>;
+
+/** The relay: its link dials the agent's server through an in-memory pair; its replica on `replica.db`. */
+function startRelay(agent: Agent) {
+  const replicaPath = dir.path('replica.db');
+  const replica = Replica.open(replicaPath);
+  const link = new AgentLink(
+    replica,
+    new Codec(nodeCompression),
+    quiet,
+    { url: 'ws://127.0.0.1:1/ws', secret: SECRET, clientName: 'relay', backoffMinMs: 20, backoffMaxMs: 200, catchUpStallMs: 2000 },
+    {
+      createSocket: () => {
+        const [relayEnd, agentEnd] = memorySocketPair({ connecting: true });
+        relayEnd.accept();
+        agent.server.accept(agentEnd, '127.0.0.1');
+        return relayEnd;
+      },
+    },
+  );
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    link.stop();
+    replica.close();
+  };
+  stops.push(stop);
+  link.start();
+  return { replicaPath, replica, link, stop };
+}
+
+/** Waits (polling every 20 ms, at most `ms`) until `pred` holds. */
+async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Agent and relay up, the replica caught up with the agent's first events, then the relay stopped. */
+async function syncedThenCut(): Promise<Agent> {
+  const agent = agentSide();
+  agent.outbox.append(200);
+  const relay = startRelay(agent);
+  await until(() => relay.link.connected && relay.replica.appliedSeq() === agent.store.lastSeq(), 20_000, 'the first sync');
+  relay.stop();
+  return agent;
+}
+
+/** The relay again on its old replica, with live events flowing, until it has `target`; then the agent goes quiet and all settles. */
+async function reconnectAndSettle(agent: Agent, target: number) {
+  const relay = startRelay(agent);
+  const live = setInterval(() => agent.outbox.append(14), 50);
+  try {
+    await until(() => relay.replica.appliedSeq() >= target, 60_000, `the replica to reach seq ${target}`);
+  } finally {
+    clearInterval(live);
+  }
+  await until(() => relay.replica.appliedSeq() === agent.store.lastSeq(), 20_000, 'the last live events');
+  const view = { link: { ...relay.link.stats }, replica: { ...relay.replica.stats }, applied_seq: relay.replica.appliedSeq() };
+  relay.stop();
+  return { view, replicaPath: relay.replicaPath };
 }
 
 describe('catching up after the link was cut', () => {
   it('a gap inside the outbox window is filled by range requests, exactly once and in order', async () => {
-    const { agent: a, relayDir } = await syncedThenCut();
-    const seeded = seedSamples(a.dbPath, 9000);
-    const view = await reconnectAndSettle(relayDir, seeded.last);
+    const agent = await syncedThenCut();
+    const seeded = seedSamples(agent.storePath, 9000);
+    const { view, replicaPath } = await reconnectAndSettle(agent, seeded.last);
     expect(view.link.fullSyncs).toBe(0);
     expect(view.link.rangeRequests).toBeGreaterThan(0);
-    expectSameEvents(a.dbPath, relay!.dbPath);
+    expectSameEvents(agent.storePath, replicaPath);
     expect(view.replica.eventsSkipped).toBeLessThan(200); // overlaps of live batches, never a whole range twice
   });
 
   it('over 10,000 queued events take the full-sync path, in pages, and the replica is equal after it', async () => {
-    const { agent: a, relayDir } = await syncedThenCut();
-    const seeded = seedSamples(a.dbPath, 12_500);
-    const view = await reconnectAndSettle(relayDir, seeded.last);
+    const agent = await syncedThenCut();
+    const seeded = seedSamples(agent.storePath, 12_500);
+    const { view, replicaPath } = await reconnectAndSettle(agent, seeded.last);
     expect(view.link.fullSyncs).toBe(1);
-    const n = expectSameEvents(a.dbPath, relay!.dbPath);
+    const n = expectSameEvents(agent.storePath, replicaPath);
     expect(n).toBeGreaterThanOrEqual(12_500);
   });
 
   it('a cut longer than the agent keeps (its old events pruned) resyncs fully; the kept events are equal', async () => {
-    const { agent: a, relayDir } = await syncedThenCut();
-    seedSamples(a.dbPath, 30_000);
-    const removed = pruneTo(a.dbPath, 10_000);
+    const agent = await syncedThenCut();
+    seedSamples(agent.storePath, 30_000);
+    const removed = pruneTo(agent.storePath, 10_000);
     expect(removed).toBeGreaterThan(15_000);
-    const kept = eventRows(a.dbPath);
-    const view = await reconnectAndSettle(relayDir, kept[kept.length - 1]!.seq);
+    const kept = eventRows(agent.storePath);
+    const { view, replicaPath } = await reconnectAndSettle(agent, kept[kept.length - 1]!.seq);
     expect(view.link.fullSyncs).toBe(1);
-    const agentRows = eventRows(a.dbPath);
+    const agentRows = eventRows(agent.storePath);
     const oldest = agentRows[0]!.seq;
-    const replicaRows = eventRows(relay!.dbPath).filter((e) => e.seq >= oldest);
+    const replicaRows = eventRows(replicaPath).filter((e) => e.seq >= oldest);
     expect(replicaRows).toEqual(agentRows);
     expect(view.applied_seq).toBe(agentRows[agentRows.length - 1]!.seq);
   });
