@@ -1,6 +1,6 @@
 // `npm start`: the whole system on one machine — the agent on its house simulator and the relay
 // on loopback — with a local API key and link secret made on first run. Ctrl-C stops both.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -106,6 +106,17 @@ function stop(code: number): void {
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+
+// The UI the relay serves is built output (out/renderer, not in git): on a fresh checkout, build it
+// once before anything starts, so the address printed below opens the app and not the relay's
+// "not built yet" page. Later starts use what is there (`npm run build` refreshes it).
+if (!existsSync(join(root, 'out', 'renderer', 'index.html'))) {
+  console.log('Building the UI once (out/renderer; about half a minute)...');
+  const built = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) {
+    console.error(`the UI build failed (${built.status ?? built.signal}); the relay will serve its placeholder page`);
+  }
+}
 
 // The agent first: a relay started before the agent listens logs a link error on every first start.
 const agentListening = awaitLine('agent listening');

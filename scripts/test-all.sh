@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's second command: install what the tests need, then typecheck, lint, build and run every test.
+# The README's second command: install what the tests need, then typecheck, lint, and build and run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -7,7 +7,9 @@ bash scripts/install-test-deps.sh
 npm ci --no-audit --no-fund
 npm run typecheck
 npm run lint
-npm run build
+# No separate `npm run build`: each part is built once, fresh, by the run that uses it: vitest's global
+# setup builds the agent's bundle (test/setup/build-agent.ts), playwright's builds the app with
+# electron-vite (main, preload and the renderer the relay serves; test/e2e/support/build-ui.ts).
 mkdir -p .test-results
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile=.test-results/vitest.json || status=$?
