@@ -24,3 +24,28 @@ export function age(ms: number): string {
 export function viewerZoneDiffers(siteZone: string): boolean {
   return Intl.DateTimeFormat().resolvedOptions().timeZone !== siteZone;
 }
+
+/** The offset of a time zone's wall clock from UTC at an instant, in ms (Denver in winter: -7 h). */
+function zoneOffset(ms: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(ms);
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wall = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+  return wall - (ms - (ms % 1000));
+}
+
+/**
+ * The next instant after `siteNow` at which the site's clock reads `hh:mm` (today or tomorrow, in
+ * its time zone): what "until 18:30" means at the house, whatever the viewer's own zone.
+ */
+export function nextSiteTime(hours: number, minutes: number, timeZone: string, siteNow: number): number {
+  const offset = zoneOffset(siteNow, timeZone);
+  const local = new Date(siteNow + offset);
+  for (let day = 0; day <= 2; day++) {
+    const wall = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + day, hours, minutes);
+    // The zone's offset at that wall time (it may differ across a daylight-saving change).
+    let at = wall - offset;
+    at = wall - zoneOffset(at, timeZone);
+    if (at > siteNow) return at;
+  }
+  return siteNow + 24 * 3600_000;
+}
