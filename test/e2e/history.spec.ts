@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { test as plain, type Page } from '@playwright/test';
 import { ZoneStatsReply, EventsReply } from '@boiler/shared';
 import { test, expect, LINK_DEAD_AFTER_S, type Site } from './support/site.js';
@@ -153,5 +154,9 @@ seededTest('a month of one zone’s history draws with its stats, the numbers th
     await screenshot(page, `zone-stats-${width}x${height}`);
     const scroll = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
     expect(scroll[0], `no horizontal scroll at ${width}x${height}`).toBeLessThanOrEqual(scroll[1]);
+    // The panel in both themes (light on the laptop, dark on the wall panel): nothing serious for axe-core.
+    const axe = await new AxeBuilder({ page }).include('section.stats-panel').analyze();
+    const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+    expect(serious, `axe at ${width}x${height}`).toEqual([]);
   }
 });
