@@ -4,12 +4,15 @@
  * answers already fetched from the relay, so only the charting is timed), and each round also
  * times the floor, uPlot alone drawing the same answers at the same size.
  */
-import type { Browser } from '@playwright/test';
-import { VIEWPORT, within } from './navigation.js';
+import type { Browser, CDPSession } from '@playwright/test';
+import { VIEWPORT, chromiumCpuMs, within } from './navigation.js';
 
 export interface ChartRounds {
   charts: number[];
   floor: number[];
+  /** CPU time of all Chromium's processes in each timed round. */
+  chartsCpu: number[];
+  floorCpu: number[];
   /** Points in each zone's month answer. */
   points: number[];
 }
@@ -21,7 +24,7 @@ function call(page: Page, method: 'ready' | 'show' | 'floor' | 'monthPoints', ar
   return within(60_000, page.evaluate(`window.chartsBench.${method}(${arg === undefined ? '' : JSON.stringify(arg)})`, undefined), `chartsBench.${method}`);
 }
 
-export async function chartRounds(browser: Browser, pageUrl: string, rounds: number): Promise<ChartRounds> {
+export async function chartRounds(browser: Browser, browserCdp: CDPSession, pageUrl: string, rounds: number): Promise<ChartRounds> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   try {
     const page = await context.newPage();
@@ -35,15 +38,18 @@ export async function chartRounds(browser: Browser, pageUrl: string, rounds: num
       await call(page, 'show', 'Month');
       await call(page, 'show', 'Day');
       await call(page, 'floor');
-      const charts: number[] = [];
-      const floor: number[] = [];
+      const out: ChartRounds = { charts: [], floor: [], chartsCpu: [], floorCpu: [], points: [] };
       for (let i = 0; i < rounds; i++) {
-        charts.push(Number(await call(page, 'show', 'Month')));
+        const month = await chromiumCpuMs(browserCdp, () => call(page, 'show', 'Month'));
+        out.charts.push(Number(month.value));
+        out.chartsCpu.push(month.cpuMs);
         await call(page, 'show', 'Day');
-        floor.push(Number(await call(page, 'floor')));
+        const floor = await chromiumCpuMs(browserCdp, () => call(page, 'floor'));
+        out.floor.push(Number(floor.value));
+        out.floorCpu.push(floor.cpuMs);
       }
-      const points = (await call(page, 'monthPoints')) as number[];
-      return { charts, floor, points };
+      out.points = (await call(page, 'monthPoints')) as number[];
+      return out;
     } catch (err) {
       throw new Error(`${(err as Error).message}${errors.length > 0 ? `; page errors: ${errors.join('; ')}` : ''}`, { cause: err });
     }

@@ -18,9 +18,15 @@ const MONTH_DAYS = 30;
 
 export interface UiSite {
   agent: AgentUnderTest;
+  /** The relay now running (a restart replaces it). */
   relay: RelayUnderTest;
   /** Events the relay applied in its full sync of the month. */
   synced: number;
+  /**
+   * Restarts the relay on its replica: it serves the UI files present when it starts, so a build
+   * that replaced out/renderer meanwhile (another run's) is served only after a restart.
+   */
+  restartRelay(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,13 +46,14 @@ function seedMonth(file: string): void {
  * Starts the agent on the seeded month at real time (its simulated clock is the real one, so the
  * month ends where the charts look) and the relay, and waits for the relay's full sync.
  */
-export async function startUiSite(): Promise<UiSite> {
+export async function startUiSite(beforeStart: () => void): Promise<UiSite> {
   const dir = mkdtempSync(join(scratchDir(), 'boiler-bench-ui-'));
   const agentDir = join(dir, 'agent');
   mkdirSync(agentDir);
   const t0 = performance.now();
   seedMonth(join(agentDir, 'agent.db'));
   process.stderr.write(`  seeded a month of 14 zones in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  beforeStart();
   let agent: AgentUnderTest | undefined;
   let relay: RelayUnderTest | undefined;
   try {
@@ -56,16 +63,22 @@ export async function startUiSite(): Promise<UiSite> {
     const done = await relay.proc.waitForLog((l) => l.msg === 'full sync complete', 10 * 60_000);
     process.stderr.write(`  relay full sync in ${((performance.now() - t1) / 1000).toFixed(0)} s\n`);
     const a = agent;
-    const r = relay;
-    return {
+    const site: UiSite = {
       agent: a,
-      relay: r,
+      relay,
       synced: Number(done.applied),
+      async restartRelay() {
+        const replicaDir = site.relay.dir;
+        await site.relay.stop();
+        site.relay = await startRelay(`ws://127.0.0.1:${a.port}/ws`, { dir: replicaDir, env: { LOG_LEVEL: 'info' } });
+        await site.relay.proc.waitForLog((l) => l.msg === 'agent link open');
+      },
       async stop() {
-        await stopAndCleanUp(r, a);
+        await stopAndCleanUp(site.relay, a);
         rmSync(dir, { recursive: true, force: true });
       },
     };
+    return site;
   } catch (err) {
     await stopAndCleanUp(relay, agent);
     rmSync(dir, { recursive: true, force: true });
