@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextSiteTime, siteClock } from '../../../src/renderer/src/display/site-time';
+import { nextSiteTime, siteClock } from '../../../src/renderer/src/display/site-time.js';
 
 const DENVER = 'America/Denver';
 
