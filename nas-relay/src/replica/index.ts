@@ -7,6 +7,7 @@ export {
   REPLICA_SCHEMA_VERSION,
   REPLICA_BUSY_TIMEOUT_MS,
   REPLICA_SYNCHRONOUS,
+  REPLICA_WAL_AUTOCHECKPOINT_PAGES,
   migrateReplica,
   openReplicaDatabase,
   replicaSchemaVersion,

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
   REPLICA_BUSY_TIMEOUT_MS,
+  REPLICA_WAL_AUTOCHECKPOINT_PAGES,
   REPLICA_MIGRATIONS,
   REPLICA_SCHEMA_VERSION,
   Replica,
@@ -108,13 +109,14 @@ describe('replica migrations', () => {
     expect(tables(db).has('half')).toBe(false);
   });
 
-  it('opens with WAL, busy_timeout 5000 and synchronous NORMAL', () => {
+  it('opens with WAL, busy_timeout 5000, synchronous NORMAL and checkpoints kept out of most catch-up pages', () => {
     const db = openReplicaDatabase(files.path());
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('busy_timeout', { simple: true })).toBe(REPLICA_BUSY_TIMEOUT_MS);
       expect(REPLICA_BUSY_TIMEOUT_MS).toBe(5000);
       expect(db.pragma('synchronous', { simple: true })).toBe(1);
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(REPLICA_WAL_AUTOCHECKPOINT_PAGES);
     } finally {
       db.close();
     }
