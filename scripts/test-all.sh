@@ -11,6 +11,17 @@ npm run lint
 # setup builds the agent's bundle (test/setup/build-agent.ts), playwright's builds the app with
 # electron-vite (main, preload and the renderer the relay serves; test/e2e/support/build-ui.ts).
 mkdir -p .test-results
+# The tests' temporary files (hundreds of SQLite databases at synchronous=FULL, the processes' data
+# dirs) go to a RAM disk when the machine has one with room: an fsync there costs nothing instead of
+# a disk flush shared by every test at once. Nothing a test checks depends on it: a kill -9 loses no
+# page a disk would have kept, and the full-disk tests mount their own small tmpfs.
+if [[ -z "${TMPDIR:-}" && "$(stat -f -c %T /dev/shm 2>/dev/null)" == tmpfs && -w /dev/shm ]] &&
+  (($(df -Pk /dev/shm | awk 'NR == 2 { print $4 }') > 4 * 1024 * 1024)); then
+  TMPDIR=$(mktemp -d /dev/shm/boiler-tests.XXXXXX)
+  export TMPDIR
+  trap 'rm -rf "$TMPDIR"' EXIT
+  echo "test-all: temporary files in $TMPDIR (tmpfs)"
+fi
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile=.test-results/vitest.json || status=$?
 # The UI end to end: Debian's chromium against a real agent and relay per suite (playwright.config.ts).
