@@ -48,9 +48,14 @@ export function siteDays(from: number, to: number, timeZone: string): SiteDay[] 
   const t = siteTime(from, timeZone);
   let date = new Date(Date.UTC(t.year, t.month - 1, t.day));
   let start = siteDayStart(t.year, t.month, t.day, timeZone);
+  let offset = utcOffsetMinutes(start, timeZone);
   while (start < to) {
     const next = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1));
-    const end = siteDayStart(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), timeZone);
+    // Most days keep the offset they started with: one look at the clock confirms the next midnight.
+    const guess = next.getTime() - offset * 60_000;
+    const guessOffset = utcOffsetMinutes(guess, timeZone);
+    const end = guessOffset === offset ? guess : siteDayStart(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), timeZone);
+    offset = guessOffset === offset ? offset : utcOffsetMinutes(end, timeZone);
     // Never stand still, whatever a time zone's rules say.
     if (end <= start) break;
     days.push({ date: dateText(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()), start, end });

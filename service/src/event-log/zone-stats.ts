@@ -37,10 +37,13 @@ const RUNS_CTE = `
   )`;
 
 /**
- * One row per observed day (given as a JSON array of [lo, hi) pairs): runs overlapping it, the
- * on-time inside it, and the calls and short cycles that began in it. A run touches a day when it
- * starts before the day's end and either ends after its start or starts inside it (so a run of
- * no length still counts where it began).
+ * One row per stretch (given as a JSON array of [lo, hi) pairs): the runs that touch it, the
+ * on-time inside it, and the calls and short cycles that began in it. Runs are disjoint and in
+ * order, so each stretch is the difference of running totals at its two ends: at an instant b,
+ * over the runs begun before it, how many, their calls and short cycles, and their on-time less
+ * what the last of them still runs past b. One sort of runs and ends together, however long the
+ * window. A run touches a stretch when it begins inside it (even with no length) or runs across
+ * its start.
  */
 const DAYS_SQL = `
   WITH
@@ -48,16 +51,38 @@ const DAYS_SQL = `
     SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:days)
   ),
   ${RUNS_CTE},
-  counted AS (SELECT start, stop, source, COALESCE(stop, :until) AS counted_to FROM runs)
-  SELECT d.i AS i,
-    COUNT(r.start) AS runs,
-    COALESCE(SUM(MAX(0, MIN(r.counted_to, d.hi) - MAX(r.start, d.lo))), 0) AS run_ms,
-    COUNT(CASE WHEN r.start >= d.lo AND r.source <> 'safety' THEN 1 END) AS calls,
-    COUNT(CASE WHEN r.start >= d.lo AND r.stop IS NOT NULL AND r.stop - r.start < :short_ms THEN 1 END) AS short_cycles
-  FROM days d
-  LEFT JOIN counted r ON r.start < d.hi AND (r.counted_to > d.lo OR r.start >= d.lo)
-  GROUP BY d.i
-  ORDER BY d.i`;
+  timeline (t, k, i, side, n, call, short, len, ct) AS (
+    SELECT lo, 0, i, 0, 0, 0, 0, 0, NULL FROM days
+    UNION ALL
+    SELECT hi, 0, i, 1, 0, 0, 0, 0, NULL FROM days
+    UNION ALL
+    SELECT start, 1, NULL, NULL, 1,
+      source <> 'safety',
+      stop IS NOT NULL AND stop - start < :short_ms,
+      COALESCE(stop, :until) - start,
+      COALESCE(stop, :until)
+    FROM runs
+  ),
+  -- An end sorts before a run beginning at the same instant: totals at b count runs begun before b.
+  upto AS (
+    SELECT i, side,
+      SUM(n) OVER w AS n,
+      SUM(call) OVER w AS calls,
+      SUM(short) OVER w AS shorts,
+      SUM(len) OVER w - MAX(0, COALESCE(MAX(ct) OVER w, t) - t) AS on_ms,
+      COALESCE(MAX(ct) OVER w, t) > t AS running
+    FROM timeline
+    WINDOW w AS (ORDER BY t, k ROWS UNBOUNDED PRECEDING)
+  )
+  SELECT i,
+    SUM(CASE side WHEN 1 THEN n ELSE running - n END) AS runs,
+    SUM(CASE side WHEN 1 THEN on_ms ELSE -on_ms END) AS run_ms,
+    SUM(CASE side WHEN 1 THEN calls ELSE -calls END) AS calls,
+    SUM(CASE side WHEN 1 THEN shorts ELSE -shorts END) AS short_cycles
+  FROM upto
+  WHERE i IS NOT NULL
+  GROUP BY i
+  ORDER BY i`;
 
 /** The start of a run still on at the end of what was observed, if there is one. */
 const OPEN_RUN_SQL = `WITH ${RUNS_CTE} SELECT start FROM runs WHERE stop IS NULL ORDER BY start DESC LIMIT 1`;
