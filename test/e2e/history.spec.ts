@@ -159,4 +159,10 @@ seededTest('a month of one zone’s history draws with its stats, the numbers th
     const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
     expect(serious, `axe at ${width}x${height}`).toEqual([]);
   }
+
+  // The stats follow the chart: a week back touches eight site days (the first in part).
+  await chart.getByRole('button', { name: 'Week' }).click();
+  await expect(chart.locator('figcaption')).toHaveText(/^Week: /);
+  await expect(table.locator('tbody tr')).toHaveCount(8);
+  await expect(table.locator('tbody tr').last().getByRole('rowheader')).toHaveText(/\(part\)$/);
 });
