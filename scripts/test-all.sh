@@ -5,8 +5,22 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/install-test-deps.sh
 npm ci --no-audit --no-fund
-npm run typecheck
-npm run lint
+# The typecheck and the linter each use one core: run side by side, each printed whole when done.
+checks=$(mktemp -d)
+npm run typecheck >"$checks/typecheck.log" 2>&1 &
+typecheck_pid=$!
+npm run lint >"$checks/lint.log" 2>&1 &
+lint_pid=$!
+typecheck_status=0
+wait "$typecheck_pid" || typecheck_status=$?
+lint_status=0
+wait "$lint_pid" || lint_status=$?
+cat "$checks/typecheck.log" "$checks/lint.log"
+rm -rf "$checks"
+if ((typecheck_status != 0 || lint_status != 0)); then
+  echo "test-all: typecheck ($typecheck_status) or lint ($lint_status) FAILED"
+  exit 1
+fi
 # No separate `npm run build`: each part is built once, fresh, by the run that uses it: vitest's global
 # setup builds the agent's bundle (test/setup/build-agent.ts), playwright's builds the app with
 # electron-vite (main, preload and the renderer the relay serves; test/e2e/support/build-ui.ts).
