@@ -4,6 +4,7 @@ import { startAgent } from '../support/agent-process.js';
 import { stopAndCleanUp } from '../support/processes.js';
 import { startSite, LINK_DEAD_AFTER_S, type Site } from './support/site.js';
 import { signIn, tile } from './support/sign-in.js';
+import { screenshot } from './support/layout.js';
 
 // This suite stops and restarts the agent, so it has a site of its own rather than the shared one.
 const test = base.extend<{ baseURL: string }, { ownSite: Site }>({
@@ -46,6 +47,11 @@ test('with the agent stopped: offline banner with since, stale marks, a command 
   await expect(page.getByRole('status').filter({ hasText: /^Pi offline since \d{2}:\d{2}/ })).toBeVisible({ timeout });
   await expect(tile(page, 'Z1')).toHaveAccessibleName(/stale/, { timeout });
   await expect(page.locator('[data-part="stale"]')).toHaveCount(14);
+  // Looked at on the smaller wall panel too: the banner, its time and the stale marks side by side.
+  await page.setViewportSize({ width: 800, height: 480 });
+  await screenshot(page, 'dashboard-offline-kiosk-800');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await screenshot(page, 'dashboard-offline-desktop');
 
   await tile(page, 'Z5').click();
   await page.getByRole('button', { name: 'Off', exact: true }).click();
@@ -81,4 +87,5 @@ test('with the agent stopped: offline banner with since, stale marks, a command 
   await ownSite.relay.stop();
   await expect(page.getByRole('status').filter({ hasText: /^Relay unreachable/ })).toBeVisible();
   await expect(page.locator('[data-part="stale"]')).not.toHaveCount(0);
+  await screenshot(page, 'zone-relay-unreachable-desktop');
 });
