@@ -174,7 +174,8 @@ export async function benchUi(): Promise<BenchRow[]> {
       built = jsFiles(join(root, 'out', 'renderer'));
       names = builtNames();
     });
-    server = await startBenchServer(join(work, 'charts'), site.relay.url);
+    const running = site;
+    server = await startBenchServer(join(work, 'charts'), () => running.relay.url);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const cdp = await browser.newBrowserCDPSession();
 

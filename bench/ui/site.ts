@@ -42,6 +42,17 @@ function seedMonth(file: string): void {
   }
 }
 
+/** Resolves when the relay answers for all 14 zones (a restarted relay reads them back from its replica). */
+async function untilZonesKnown(relayUrl: string, timeoutMs = 30_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${relayUrl}/api/zones/Z14`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } }).catch(() => null);
+    if (res?.status === 200) return;
+    if (performance.now() > end) throw new Error(`the restarted relay answers ${res?.status ?? 'nothing'} for Z14`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /**
  * Starts the agent on the seeded month at real time (its simulated clock is the real one, so the
  * month ends where the charts look) and the relay, and waits for the relay's full sync.
@@ -72,6 +83,7 @@ export async function startUiSite(beforeStart: () => void): Promise<UiSite> {
         await site.relay.stop();
         site.relay = await startRelay(`ws://127.0.0.1:${a.port}/ws`, { dir: replicaDir, env: { LOG_LEVEL: 'info' } });
         await site.relay.proc.waitForLog((l) => l.msg === 'agent link open');
+        await untilZonesKnown(site.relay.url);
       },
       async stop() {
         await stopAndCleanUp(site.relay, a);
@@ -107,9 +119,9 @@ export interface BenchServer {
 
 /**
  * Serves the files under `root`, the floor page at /tiles-floor.html, and passes GETs of
- * /api/zones/<zone>/history to the relay with the key (the pages have no session of their own).
+ * /api/zones/<zone>/history to the relay now running with the key (the pages have no session of their own).
  */
-export function startBenchServer(root: string, relayUrl: string): Promise<BenchServer> {
+export function startBenchServer(root: string, relayUrl: () => string): Promise<BenchServer> {
   const base = resolve(root);
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -122,7 +134,7 @@ export function startBenchServer(root: string, relayUrl: string): Promise<BenchS
       return;
     }
     if (/^\/api\/zones\/[^/]+\/history$/.test(url.pathname)) {
-      fetch(`${relayUrl}${url.pathname}${url.search}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })
+      fetch(`${relayUrl()}${url.pathname}${url.search}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })
         .then(async (answer) => {
           res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
         })

@@ -20,6 +20,8 @@ class KeptHistoryBackend implements Backend {
   private readonly kept = new Map<string, HistoryPoint[]>();
   /** The latest answer for each zone over about a month. */
   readonly months = new Map<string, HistoryPoint[]>();
+  /** The last refusal, for the bench's error (the chart itself only says it could not load). */
+  lastError = '';
   constructor(private readonly inner: Backend) {}
   hasSession = () => this.inner.hasSession();
   signIn = (key: string) => this.inner.signIn(key);
@@ -33,7 +35,12 @@ class KeptHistoryBackend implements Backend {
     const key = `${zone} ${hours} ${points}`;
     let got = this.kept.get(key);
     if (got === undefined) {
-      got = await this.inner.history(zone, from, to, points);
+      try {
+        got = await this.inner.history(zone, from, to, points);
+      } catch (err) {
+        this.lastError = `${zone}: ${err instanceof Error ? err.message : String(err)}`;
+        throw err;
+      }
       this.kept.set(key, got);
     }
     if (hours >= 28 * 24) this.months.set(zone, got);
@@ -50,8 +57,13 @@ createApp({ render: () => h('div', { class: 'charts' }, ZONES.map((zone) => h(Hi
 /** Resolves when check() holds, looked at after every change to the page. */
 function when(check: () => boolean, timeoutMs = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (check()) {
-      resolve();
+    try {
+      if (check()) {
+        resolve();
+        return;
+      }
+    } catch (err) {
+      reject(err instanceof Error ? err : new Error(String(err)));
       return;
     }
     const timer = setTimeout(() => {
@@ -59,7 +71,16 @@ function when(check: () => boolean, timeoutMs = 60_000): Promise<void> {
       reject(new Error('timed out waiting for the charts'));
     }, timeoutMs);
     const observer = new MutationObserver(() => {
-      if (!check()) return;
+      let done: boolean;
+      try {
+        done = check();
+      } catch (err) {
+        observer.disconnect();
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      if (!done) return;
       observer.disconnect();
       clearTimeout(timer);
       resolve();
@@ -80,6 +101,7 @@ function figures(): HTMLElement[] {
 /** Whether every chart shows the range named, drawn: its caption counts the points and its canvas is there. */
 function drawn(range: string): boolean {
   const all = figures();
+  if (all.some((f) => /could not be loaded/.test(f.querySelector('figcaption')?.textContent ?? ''))) throw new Error(`a chart could not load its history (${backend.lastError})`);
   return (
     all.length === ZONES.length &&
     all.every((f) => new RegExp(`^${range}: \\d+ points`).test(f.querySelector('figcaption')?.textContent ?? '') && f.querySelector('.plot canvas') !== null)
