@@ -112,8 +112,15 @@ process.on('SIGTERM', () => stop(0));
 // "not built yet" page. Later starts use what is there (`npm run build` refreshes it).
 if (!existsSync(join(root, 'out', 'renderer', 'index.html'))) {
   console.log('Building the UI once (out/renderer; about half a minute)...');
-  const built = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  // Its output is shown only if it fails: the build's warnings carry addresses of their own, and the
+  // one address a person (or a script) should take from this output is the UI's, printed below.
+  const built = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
   if (built.status !== 0) {
+    console.error(`${built.stdout}${built.stderr}`);
     console.error(`the UI build failed (${built.status ?? built.signal}); the relay will serve its placeholder page`);
   }
 }
