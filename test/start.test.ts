@@ -40,7 +40,11 @@ describe('npm start', () => {
       // At once, no retry: the address is printed only when the relay answers on it with the agent linked.
       const ui = await fetch(address);
       expect(ui.status).toBe(200);
-      expect(await ui.text()).toMatch(/Boiler Controller/);
+      // The app itself, not the relay's "not built yet" page: npm start builds the UI on a fresh checkout.
+      const page = await ui.text();
+      expect(page).toMatch(/<title>Boiler Controller<\/title>/);
+      expect(page).toMatch(/<script type="module"[^>]* src="\.\/assets\/[^"]+\.js"/);
+      expect(page).not.toMatch(/has not been built/);
       const health = (await (await fetch(new URL('/health', address))).json()) as { pi_connected: boolean };
       expect(health.pi_connected).toBe(true);
       expect(address).toBe(`http://127.0.0.1:${relayPort}/`);
