@@ -19,7 +19,13 @@ export interface RunningProcess {
 /** Starts `node --import tsx <entry>` (or plain node for a built .mjs) with the given environment (nothing inherited but PATH and HOME). */
 export function startProcess(entry: string, env: Record<string, string>, nodeArgs: readonly string[] = []): RunningProcess {
   // Built bundles (.mjs) run on plain node; sources go through the tsx loader.
-  const args = [...nodeArgs, ...(entry.endsWith('.mjs') ? [join(repoRoot, entry)] : ['--import', 'tsx', join(repoRoot, entry)])];
+  // Every child also loads exit-with-parent.mjs: a test run that is killed leaves no agent or relay behind.
+  const args = [
+    '--import',
+    join(repoRoot, 'test', 'support', 'exit-with-parent.mjs'),
+    ...nodeArgs,
+    ...(entry.endsWith('.mjs') ? [join(repoRoot, entry)] : ['--import', 'tsx', join(repoRoot, entry)]),
+  ];
   const proc = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
