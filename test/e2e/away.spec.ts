@@ -1,6 +1,7 @@
 import { test, expect } from './support/site.js';
 import { signIn, tile } from './support/sign-in.js';
 import { relayCommands } from './support/relay-commands.js';
+import { screenshot } from './support/layout.js';
 
 // The kiosk: away and home by touch at the wall panel's smaller size.
 test.use({ viewport: { width: 800, height: 480 }, hasTouch: true });
@@ -30,6 +31,7 @@ test('away and back home by touch: the command shows its way, the button changes
   await expect(page.getByRole('definition').filter({ hasText: /^on$/ })).toBeVisible();
   // A zone on its schedule now shows why it is off it.
   await expect(tile(page, 'Z1')).toHaveAccessibleName(/away/);
+  await screenshot(page, 'away-on-kiosk-800');
   const drawn = (await page.evaluate('window.__drawn')) as { button: string; trail: string }[];
   const firstOn = drawn.findIndex((d) => d.button.startsWith('Away: on'));
   expect(firstOn).toBeGreaterThanOrEqual(0);
