@@ -74,7 +74,7 @@ export const agentCoreImportRule = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/out/**', '**/dist/**', 'coverage/**', '.test-results/**', '**/*.d.ts'] },
+  { ignores: ['**/node_modules/**', '**/out/**', '**/dist/**', 'coverage/**', '.test-results/**', '.bench/**', 'e2e-screenshots/**', 'test-results/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
