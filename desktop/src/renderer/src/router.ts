@@ -2,7 +2,6 @@ import { createRouter, createWebHashHistory } from 'vue-router';
 import { useLinkStore } from './stores/link';
 import SignInView from './views/SignInView.vue';
 import DashboardView from './views/DashboardView.vue';
-import ZoneView from './views/ZoneView.vue';
 
 /** Hash history: the same build runs from the relay and from a file in Electron. */
 export function createAppRouter() {
@@ -11,7 +10,8 @@ export function createAppRouter() {
     routes: [
       { path: '/', name: 'dashboard', component: DashboardView },
       { path: '/sign-in', name: 'sign-in', component: SignInView },
-      { path: '/zones/:zone', name: 'zone', component: ZoneView, props: true },
+      // Its own chunk: the zone page's chart (uPlot) and controls are not parsed before the dashboard is drawn.
+      { path: '/zones/:zone', name: 'zone', component: () => import('./views/ZoneView.vue'), props: true },
       { path: '/:rest(.*)', redirect: '/' },
     ],
   });

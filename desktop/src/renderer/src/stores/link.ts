@@ -84,10 +84,18 @@ export const useLinkStore = defineStore('link', () => {
     }
   }
 
+  /** Called once when the feed being opened beside the session check first has its snapshot. */
+  let onFirstSnapshot: (() => void) | null = null;
+
   function liveState(state: LiveState): void {
     live.value = state;
-    if (state === 'open') relayLostAt.value = null;
-    else if (state === 'unreachable' && relayLostAt.value === null) relayLostAt.value = Date.now();
+    if (state === 'open') {
+      relayLostAt.value = null;
+      // The relay sends a snapshot only to a socket it admitted: a session good enough for the page.
+      signedIn.value = true;
+      onFirstSnapshot?.();
+      onFirstSnapshot = null;
+    } else if (state === 'unreachable' && relayLostAt.value === null) relayLostAt.value = Date.now();
     else if (state === 'unauthorised') {
       // The session ended (expired, or signed out elsewhere): back to the sign-in.
       stopFeed();
@@ -95,9 +103,8 @@ export const useLinkStore = defineStore('link', () => {
     }
   }
 
-  function startFeed(): void {
+  function openFeed(): void {
     stopFeed();
-    signedIn.value = true;
     feed = backend().live({ message: received, state: liveState });
     ticker ??= setInterval(() => {
       now.value = Date.now();
@@ -109,16 +116,43 @@ export const useLinkStore = defineStore('link', () => {
     feed = null;
   }
 
-  /** Picks up a session from an earlier sign-in, once at start. */
-  async function restore(): Promise<void> {
-    if (checked.value) return;
-    if (await backend().hasSession()) startFeed();
-    checked.value = true;
+  let restoring: Promise<void> | null = null;
+
+  /**
+   * Picks up a session from an earlier sign-in, once at start. The session cookie is HttpOnly, so
+   * the page cannot see whether it has one; the live socket is admitted by that cookie alone, so
+   * it is opened beside the session check rather than after it, and the page goes on at whichever
+   * answers first (the check, or the socket's snapshot). A check that says no closes the socket.
+   */
+  function restore(): Promise<void> {
+    restoring ??= (async () => {
+      const opened = new Promise<void>((resolve) => {
+        onFirstSnapshot = resolve;
+      });
+      openFeed();
+      const checkedSession = backend()
+        .hasSession()
+        .catch(() => false)
+        .then((ok) => {
+          if (ok) signedIn.value = true;
+          else {
+            onFirstSnapshot = null;
+            stopFeed();
+            signedIn.value = false;
+          }
+        });
+      await Promise.race([checkedSession, opened]);
+      checked.value = true;
+    })();
+    return restoring;
   }
 
   async function signIn(key: string): Promise<SignInResult> {
     const result = await backend().signIn(key);
-    if (result === 'signed_in') startFeed();
+    if (result === 'signed_in') {
+      signedIn.value = true;
+      openFeed();
+    }
     return result;
   }
 

@@ -9,8 +9,11 @@ export interface HeardZone {
   heardAt: number | null;
 }
 
+/** Z2 before Z10. One collator for every comparison: localeCompare with options builds one per call. */
+const zoneNames = new Intl.Collator('en', { numeric: true });
+
 function order(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return zoneNames.compare(a, b);
 }
 
 /** Every zone's latest state from the live feed; nothing here is guessed or written ahead of the Pi. */
