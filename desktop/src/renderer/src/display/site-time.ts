@@ -1,14 +1,32 @@
+const FORMATS = {
+  clock: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+  day: { year: 'numeric', month: '2-digit', day: '2-digit' },
+  weekday: { weekday: 'short' },
+} as const satisfies Record<string, Intl.DateTimeFormatOptions>;
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** A format by kind and time zone, built once: building one costs far more than using it (the clock and tiles format every second). */
+function format(kind: keyof typeof FORMATS, timeZone: string): Intl.DateTimeFormat {
+  const key = `${kind} ${timeZone}`;
+  let f = formats.get(key);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, ...FORMATS[kind] });
+    formats.set(key, f);
+  }
+  return f;
+}
+
 /** Times are shown on the site's clock, in its time zone (the house's, not the viewer's). */
 export function siteClock(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+  return format('clock', timeZone).format(ms);
 }
 
 /** A site time with its day when it is not the same day as `reference`: "Tue 14:05" or "14:05". */
 export function siteMoment(ms: number, timeZone: string, reference: number): string {
-  const day = (t: number) => new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(t);
+  const day = (t: number) => format('day', timeZone).format(t);
   const clock = siteClock(ms, timeZone);
   if (day(ms) === day(reference)) return clock;
-  return `${new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' }).format(ms)} ${clock}`;
+  return `${format('weekday', timeZone).format(ms)} ${clock}`;
 }
 
 /** How long ago, in a few characters: "12 s", "4 min", "3 h", "2 d". */
