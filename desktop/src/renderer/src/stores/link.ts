@@ -139,6 +139,9 @@ export const useLinkStore = defineStore('link', () => {
             onFirstSnapshot = null;
             stopFeed();
             signedIn.value = false;
+            // What the closed socket saw says nothing of the relay once signed in.
+            live.value = 'connecting';
+            relayLostAt.value = null;
           }
         });
       await Promise.race([checkedSession, opened]);
