@@ -138,12 +138,14 @@ describe('the agent and the relay answer the same read API', () => {
   });
 
   it('answers a zone’s per-day stats over a replicated window alike, and in the same shape by default', async () => {
-    const seq = await replicatedSeq();
-    // A zone that has switched, over a window from the log's start to an event both hold.
+    let seq = await replicatedSeq();
+    // A zone that has switched, over a window from the log's start to an event both hold. The seq
+    // both hold is read again each round: a zone may first switch after the one read above.
     let switches: Event[] = [];
     await expect
       .poll(
         async () => {
+          seq = ((await (await fetch(`${relay.url}/health`)).json()) as { last_seq: number }).last_seq;
           const ons = ((await get(relay.url, `/api/events?before_seq=${seq + 1}&event=ON&limit=2000`)).body as { events: Event[] }).events;
           // The boiler's and the pump's switches have no zone.
           switches = ons.filter((e) => e.zone !== null);
