@@ -48,24 +48,13 @@ if [[ -z "${TMPDIR:-}" && "$(stat -f -c %T /dev/shm 2>/dev/null)" == tmpfs && -w
   trap 'rm -rf "$TMPDIR"' EXIT
   echo "test-all: temporary files in $TMPDIR (tmpfs)"
 fi
-# The agent's bundle once, for both runs below (each builds it itself when run alone), so neither
-# rewrites it while the other's tests start agents from it.
-npm run --silent build:agent
-export BOILER_AGENT_BUNDLE_FRESH=1
-# The UI end to end (Debian's chromium against a real agent and relay per suite, playwright.config.ts)
-# runs beside vitest: vitest's process tests mostly wait on real clocks, and the cores have room for
-# one browser more. Its output is printed whole when it ends.
-e2e_log=$(mktemp)
-e2e_status=0
-npx playwright test >"$e2e_log" 2>&1 &
-e2e_pid=$!
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile=.test-results/vitest.json || status=$?
 took "vitest"
-wait "$e2e_pid" || e2e_status=$?
-cat "$e2e_log"
-rm -f "$e2e_log"
-took "playwright (beside vitest; after vitest ended)"
+# The UI end to end: Debian's chromium against a real agent and relay per suite (playwright.config.ts).
+e2e_status=0
+npx playwright test || e2e_status=$?
+took "playwright (with the app's build)"
 node scripts/test-summary.mjs .test-results/vitest.json
 if ((e2e_status != 0)); then echo "test-all: e2e (playwright) FAILED"; status=$e2e_status; else echo "test-all: e2e (playwright) passed"; fi
 echo "test-all: finished in $(( $(date +%s) - start )) s"

@@ -8,9 +8,6 @@ import { join } from 'node:path';
  * less per agent than the tsx loader, which adds up over the suite's hundred-odd agent starts.
  */
 export default function buildAgent(): void {
-  // test-all builds it once for vitest and playwright, which it runs side by side: neither may
-  // rewrite the file while the other's tests start agents from it.
-  if (process.env.BOILER_AGENT_BUNDLE_FRESH === '1') return;
   const root = join(import.meta.dirname, '..', '..');
   const result = spawnSync('npm', ['run', '--silent', 'build:agent'], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) {
