@@ -27,6 +27,7 @@ import { buildPage, jsFiles, total, type Sized } from './ui/bundle.js';
 import { startBenchServer, startUiSite, type BenchServer, type UiSite } from './ui/site.js';
 import { navigateOnce, signInCookies, type NavigationRun } from './ui/navigation.js';
 import { chartRounds, type ChartRounds } from './ui/charts.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/support/chromium.js';
 import { quantile, type BenchRow } from './table.js';
 
 const root = join(import.meta.dirname, '..');
@@ -37,17 +38,6 @@ const CHARTS_TARGET_MS = 300;
 const NAVIGATIONS = 7;
 const CHART_ROUNDS = 7;
 
-/** The launch the e2e run uses (playwright.config.ts); Playwright gives it a fresh profile in a temp dir. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const p50 = (xs: readonly number[]) => quantile(xs, 0.5);
 const worst = (xs: readonly number[]) => Math.max(...xs);
@@ -176,7 +166,7 @@ export async function benchUi(): Promise<BenchRow[]> {
     });
     const running = site;
     server = await startBenchServer(join(work, 'charts'), () => running.relay.url);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     const cdp = await browser.newBrowserCDPSession();
 
     const loadStart = loadavg()[0] ?? Number.NaN;

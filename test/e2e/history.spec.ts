@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { test as plain, type Page } from '@playwright/test';
 import { ZoneStatsReply, EventsReply } from '@boiler/shared';
-import { test, expect, LINK_DEAD_AFTER_S, type Site } from './support/site.js';
+import { test, expect, startSite, type Site } from './support/site.js';
 import { signIn, tile } from './support/sign-in.js';
 import { screenshot } from './support/layout.js';
-import { startAgent, TEST_API_KEY } from '../support/agent-process.js';
-import { startRelay, type RelayUnderTest } from '../support/relay-process.js';
 import { stopAndCleanUp } from '../support/processes.js';
 import { seedZoneRuns, type ExpectedDay } from '../support/seed-runs.js';
 
@@ -44,16 +42,8 @@ async function startSeededSite(): Promise<SeededSite> {
   // As the shared site: the simulated clock starts a day behind the real one, at 60x. The seeded
   // days end the site day before, samples every 5 minutes (inside the 30-day sample retention).
   const seeded = seedZoneRuns(join(dir, 'agent.db'), { zone: 'Z1', timeZone: TZ, before: Date.now() - 24 * 3600_000, days: SEEDED_DAYS, sampleEveryMs: 5 * 60_000 });
-  const agent = await startAgent({ dir, env: { SIM_SPEED: '60', SIM_CLOCK_OFFSET: '-24h', TIME_ZONE: TZ, BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '1' } });
-  let relay: RelayUnderTest | undefined;
-  try {
-    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LINK_DEAD_AFTER: String(LINK_DEAD_AFTER_S), COMMAND_TIMEOUT: '10' } });
-    await relay.proc.waitForLog((l) => l.msg === 'agent link open');
-  } catch (err) {
-    await stopAndCleanUp(relay, agent);
-    throw err;
-  }
-  return { agent, relay, url: relay.url, apiKey: TEST_API_KEY, expected: seeded.expected, lastSeq: seeded.lastSeq };
+  const site = await startSite({ dir, agentEnv: { TIME_ZONE: TZ } });
+  return { ...site, expected: seeded.expected, lastSeq: seeded.lastSeq };
 }
 
 const seededTest = plain.extend<{ seeded: SeededSite; baseURL: string }>({

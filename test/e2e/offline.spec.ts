@@ -1,25 +1,13 @@
 import Database from 'better-sqlite3';
 import { test as base, expect } from '@playwright/test';
 import { startAgent } from '../support/agent-process.js';
-import { stopAndCleanUp } from '../support/processes.js';
-import { startSite, LINK_DEAD_AFTER_S, type Site } from './support/site.js';
+import { siteFixture, LINK_DEAD_AFTER_S, type Site } from './support/site.js';
 import { signIn, tile } from './support/sign-in.js';
 import { screenshot } from './support/layout.js';
 
 // This suite stops and restarts the agent, so it has a site of its own rather than the shared one.
 const test = base.extend<{ baseURL: string }, { ownSite: Site }>({
-  ownSite: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const site = await startSite();
-      try {
-        await use(site);
-      } finally {
-        await stopAndCleanUp(site.relay, site.agent);
-      }
-    },
-    { scope: 'worker' },
-  ],
+  ownSite: siteFixture(),
   baseURL: async ({ ownSite }, use) => {
     await use(ownSite.url);
   },

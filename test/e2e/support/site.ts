@@ -15,12 +15,16 @@ export interface Site {
   apiKey: string;
 }
 
-export async function startSite(): Promise<Site> {
+/** A site; `dir` holds the agent's files (a database seeded beforehand), `agentEnv` adds to its environment. */
+export async function startSite(options: { dir?: string; agentEnv?: Record<string, string> } = {}): Promise<Site> {
   // Heartbeats and batches every second, so a link that is alive never looks dead at LINK_DEAD_AFTER_S.
   // The simulated wall clock runs SIM_SPEED times fast, and the agent judges a command's expiry
   // (set by the relay on the real clock) on it: started a day behind, it stays behind the real
   // clock for about 24 minutes at 60x, so a command is not expired on arrival.
-  const agent = await startAgent({ env: { SIM_SPEED: '60', SIM_CLOCK_OFFSET: '-24h', BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '1' } });
+  const agent = await startAgent({
+    ...(options.dir === undefined ? {} : { dir: options.dir }),
+    env: { SIM_SPEED: '60', SIM_CLOCK_OFFSET: '-24h', BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '1', ...options.agentEnv },
+  });
   let relay: RelayUnderTest | undefined;
   try {
     relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LINK_DEAD_AFTER: String(LINK_DEAD_AFTER_S), COMMAND_TIMEOUT: '10' } });
@@ -36,8 +40,9 @@ export async function startSite(): Promise<Site> {
  * `test` with a `site` per worker: one worker runs a file's tests in order (workers: 1), and a
  * failed test gets a fresh worker, so a broken site is not handed on.
  */
-export const test = base.extend<{ baseURL: string }, { site: Site }>({
-  site: [
+/** A worker-scoped fixture holding a site of its own, stopped when the worker ends. */
+export function siteFixture(): [(args: object, use: (site: Site) => Promise<void>) => Promise<void>, { scope: 'worker' }] {
+  return [
     // Playwright reads a fixture's dependencies from its first parameter's pattern; this one has none.
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
@@ -49,7 +54,11 @@ export const test = base.extend<{ baseURL: string }, { site: Site }>({
       }
     },
     { scope: 'worker' },
-  ],
+  ];
+}
+
+export const test = base.extend<{ baseURL: string }, { site: Site }>({
+  site: siteFixture(),
   baseURL: async ({ site }, use) => {
     await use(site.url);
   },
