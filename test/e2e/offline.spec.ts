@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3';
 import { test as base, expect } from '@playwright/test';
 import { startAgent } from '../support/agent-process.js';
 import { siteFixture, LINK_DEAD_AFTER_S, type Site } from './support/site.js';
 import { signIn, tile } from './support/sign-in.js';
+import { executions } from '../support/compare.js';
 import { screenshot } from './support/layout.js';
 
 // This suite stops and restarts the agent, so it has a site of its own rather than the shared one.
@@ -12,16 +12,6 @@ const test = base.extend<{ baseURL: string }, { ownSite: Site }>({
     await use(ownSite.url);
   },
 });
-
-/** COMMAND events the agent logged for a command id (each names its id in the detail). */
-function executions(agentDb: string, id: string): number {
-  const db = new Database(agentDb, { readonly: true });
-  try {
-    return (db.prepare("SELECT count(*) AS n FROM events WHERE event = 'COMMAND' AND detail LIKE ?").get(`%${id}%`) as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 test('with the agent stopped: offline banner with since, stale marks, a command shown queued across a reload and run once after the restart', async ({ page, ownSite }) => {
   test.setTimeout(180_000);

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { ZoneState } from '@boiler/shared';
 import { startAgent, getJson, TEST_API_KEY, type AgentUnderTest } from '../support/agent-process.js';
 import { startRelay, linkView, type RelayUnderTest } from '../support/relay-process.js';
+import { executions } from '../support/compare.js';
 import { LiveClient, postRelayCommand } from '../support/live-client.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -21,16 +22,6 @@ async function relayUp(agentPort: number, env: Record<string, string> = {}, dir?
   const r = await startRelay(`ws://127.0.0.1:${agentPort}/ws`, { env, ...(dir === undefined ? {} : { dir }) });
   cleanups.push(() => r.stop());
   return r;
-}
-
-/** COMMAND events the agent logged for a command id (each names its id in the detail). */
-function executions(agentDb: string, id: string): number {
-  const db = new Database(agentDb, { readonly: true });
-  try {
-    return (db.prepare("SELECT count(*) AS n FROM events WHERE event = 'COMMAND' AND detail LIKE ?").get(`%${id}%`) as { n: number }).n;
-  } finally {
-    db.close();
-  }
 }
 
 function commandOrder(agentDb: string): string[] {

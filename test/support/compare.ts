@@ -4,10 +4,10 @@ import { SavedEngineState } from '../../agent/src/control/index.js';
 
 const COLUMNS = 'seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, duration_s, detail';
 
-function rows(path: string, sql: string): unknown[] {
+function rows(path: string, sql: string, ...params: unknown[]): unknown[] {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare(sql).all();
+    return db.prepare(sql).all(...params);
   } finally {
     db.close();
   }
@@ -40,4 +40,9 @@ export function expectSameZones(agentDb: string, replicaDb: string): void {
     const r = replicaZones.find((x) => x.zone === z.name);
     expect({ zone: z.name, mode: r?.mode, output: r?.output }).toEqual({ zone: z.name, mode: z.mode, output: z.output.on });
   }
+}
+
+/** COMMAND events the agent logged for a command id (each names its id in the detail). */
+export function executions(agentDb: string, id: string): number {
+  return (rows(agentDb, `SELECT count(*) AS n FROM events WHERE event = 'COMMAND' AND detail LIKE ?`, `%${id}%`) as { n: number }[])[0]!.n;
 }
