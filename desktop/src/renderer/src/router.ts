@@ -12,6 +12,10 @@ export function createAppRouter() {
       { path: '/sign-in', name: 'sign-in', component: SignInView },
       // Its own chunk: the zone page's chart (uPlot) and controls are not parsed before the dashboard is drawn.
       { path: '/zones/:zone', name: 'zone', component: () => import('./views/ZoneView.vue'), props: true },
+      { path: '/zones/:zone/schedule', name: 'schedule', component: () => import('./views/ScheduleView.vue'), props: true },
+      { path: '/schedules', name: 'schedules', component: () => import('./views/ScheduleView.vue') },
+      { path: '/events', name: 'events', component: () => import('./views/EventsView.vue') },
+      { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue') },
       { path: '/:rest(.*)', redirect: '/' },
     ],
   });
