@@ -30,6 +30,8 @@ class KeptHistoryBackend implements Backend {
   sendCommand = (id: string, body: CommandBody) => this.inner.sendCommand(id, body);
   retryCommand = (id: string) => this.inner.retryCommand(id);
   zoneStats = (zone: string, from: number, to: number) => this.inner.zoneStats(zone, from, to);
+  schedules = () => this.inner.schedules();
+  presets = () => this.inner.presets();
   async history(zone: string, from: number, to: number, points: number): Promise<HistoryPoint[]> {
     const hours = Math.round((to - from) / 3600_000);
     const key = `${zone} ${hours} ${points}`;

@@ -1,4 +1,4 @@
-import type { CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServerMessage, ZoneStatsReply } from '@boiler/shared';
+import type { CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServerMessage, Preset, WeeklySchedule, ZoneStatsReply } from '@boiler/shared';
 
 /** Where the live socket to the relay stands. */
 export type LiveState = 'connecting' | 'open' | 'unreachable' | 'unauthorised';
@@ -15,6 +15,12 @@ export interface CommandAccepted {
 export interface LiveHandlers {
   message(message: LiveServerMessage): void;
   state(state: LiveState): void;
+}
+
+/** A schedule as the relay lists it: a zone's own week, or `default`'s. */
+export interface ScheduleOf {
+  zone: string;
+  schedule: WeeklySchedule;
 }
 
 /** An open live feed; close() stops it and its reconnecting. */
@@ -39,6 +45,9 @@ export interface Backend {
   history(zone: string, from: number, to: number, points: number): Promise<HistoryPoint[]>;
   /** A zone's statistics per site day over [from, to) (site clock). */
   zoneStats(zone: string, from: number, to: number): Promise<ZoneStatsReply>;
+  /** Every schedule: `default` first, then the zones with a week of their own. */
+  schedules(): Promise<ScheduleOf[]>;
+  presets(): Promise<Preset[]>;
 }
 
 /** A request the relay refused or that never reached it, with the relay's reason when it gave one. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { CommandState, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, ZoneStatsReply, nestsDeeperThan, type CommandBody, type LiveClientMessage } from '@boiler/shared';
+import { CommandState, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, PresetsReply, SchedulesReply, ZoneStatsReply, nestsDeeperThan, type CommandBody, type LiveClientMessage, type Preset } from '@boiler/shared';
 import type { HistoryPoint } from '@boiler/shared';
-import { BackendError, type Backend, type CommandAccepted, type LiveFeed, type LiveHandlers, type SignInResult } from './backend';
+import { BackendError, type Backend, type CommandAccepted, type LiveFeed, type LiveHandlers, type ScheduleOf, type SignInResult } from './backend';
 
 const SessionInfo = z.object({ expires_at: z.number() });
 const Accepted = z.object({ id: z.uuid(), state: CommandState });
@@ -92,6 +92,14 @@ export class BrowserBackend implements Backend {
   async zoneStats(zone: string, from: number, to: number): Promise<ZoneStatsReply> {
     const q = new URLSearchParams({ from: String(Math.floor(from)), to: String(Math.floor(to)) });
     return this.request('GET', `/api/zones/${encodeURIComponent(zone)}/stats?${q.toString()}`, ZoneStatsReply);
+  }
+
+  async schedules(): Promise<ScheduleOf[]> {
+    return (await this.request('GET', '/api/schedules', SchedulesReply)).schedules;
+  }
+
+  async presets(): Promise<Preset[]> {
+    return (await this.request('GET', '/api/presets', PresetsReply)).presets;
   }
 
   live(handlers: LiveHandlers): LiveFeed {
