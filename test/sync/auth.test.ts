@@ -7,6 +7,7 @@ import type { EventEntry, SystemState, ZoneState } from '@boiler/shared';
 import { linkProof, loadTlsPair, newNonce } from '@boiler/service';
 import { startAgent, getJson, TEST_SECRET } from '../support/agent-process.js';
 import { startRelay, linkView, type RelayUnderTest } from '../support/relay-process.js';
+import { startRelayInProcess } from '../support/relay-in-process.js';
 import { startProcess, stopProcess } from '../support/processes.js';
 import { expectSameEvents } from '../support/compare.js';
 import { FakeAgentServer, authenticateToAgent, connectToAgent, frame, type PeerSocket } from '../support/link-peer.js';
@@ -30,10 +31,10 @@ function trackServer(s: FakeAgentServer): FakeAgentServer {
   return s;
 }
 
-const count = (p: { proc: { lines: Record<string, unknown>[] } }, msg: string) => p.proc.lines.filter((l) => l.msg === msg).length;
+const count = (p: { lines: Record<string, unknown>[] }, msg: string) => p.lines.filter((l) => l.msg === msg).length;
 
 /** What the relay serves, read past its cache: the replica file itself, plus the API. */
-async function served(relay: RelayUnderTest) {
+async function served(relay: Pick<RelayUnderTest, 'url' | 'dbPath'>) {
   const db = new Database(relay.dbPath, { readonly: true });
   try {
     return {
@@ -109,9 +110,9 @@ describe('the link handshake has no MAC oracle', () => {
     expect(steps.commandAnswered).toBe(false);
     // The agent opened no link and ran no command; zone Z1 is as it was.
     // The agent's log lines come through its stdout pipe and may trail the closes the peers saw.
-    await expect.poll(() => count(agent, 'relay failed the challenge (wrong secret)'), { timeout: 5000 }).toBe(2);
-    await expect.poll(() => count(agent, 'relay spoke before authenticating'), { timeout: 5000 }).toBe(1);
-    expect(count(agent, 'relay link open')).toBe(0);
+    await expect.poll(() => count(agent.proc, 'relay failed the challenge (wrong secret)'), { timeout: 5000 }).toBe(2);
+    await expect.poll(() => count(agent.proc, 'relay spoke before authenticating'), { timeout: 5000 }).toBe(1);
+    expect(count(agent.proc, 'relay link open')).toBe(0);
     const z1 = (await getJson<ZoneState>(agent.url, '/api/zones/Z1')).body;
     expect(z1.mode).not.toBe('OFF');
     expect((await linkView(relay.url)).connected).toBe(false);
@@ -120,7 +121,9 @@ describe('the link handshake has no MAC oracle', () => {
 
   it('a fake agent without the secret changes nothing the relay serves; the real agent then carries on', async () => {
     const agent = await startAgent({ env: { SIM_SPEED: '60', BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '1' } });
-    const relay = track(await startRelay(`ws://127.0.0.1:${agent.port}/ws`));
+    // The relay in this process (the same parts its main wires) with a short backoff and auth deadline:
+    // six refused connections at the real 1 s .. 60 s backoff and 10 s deadline cost a minute of waiting.
+    const relay = track(await startRelayInProcess(`ws://127.0.0.1:${agent.port}/ws`, { link: { backoffMinMs: 50, backoffMaxMs: 400, authTimeoutMs: 1500 } }));
     await expect.poll(async () => (await linkView(relay.url)).applied_seq, { timeout: 20_000 }).toBeGreaterThan(20);
     await expect.poll(async () => (await getJson<{ zones: ZoneState[] }>(relay.url, '/api/zones')).body.zones.length, { timeout: 10_000 }).toBeGreaterThan(0);
     await agent.stop();
@@ -192,7 +195,6 @@ describe('the link handshake has no MAC oracle', () => {
     const again = track(await startAgent({ dir: agent.dir, env: { WS_PORT: String(agent.port), SIM_SPEED: '60', BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '1' } }));
     await expect.poll(async () => (await linkView(relay.url)).applied_seq, { timeout: 30_000 }).toBeGreaterThan(before.applied + 5);
     expect((await linkView(relay.url)).connected).toBe(true);
-    expect(relay.proc.proc.exitCode).toBeNull();
     await again.stop();
     await expect.poll(async () => (await linkView(relay.url)).connected, { timeout: 10_000 }).toBe(false);
     expectSameEvents(again.dbPath, relay.dbPath);
@@ -224,7 +226,7 @@ describe('the link handshake has no MAC oracle', () => {
     expect(opened.lastSeq).not.toBeNull(); // the right secret opens the link
     opened.peer.send(frame('auth_request', { nonce: newNonce(), client: 'again' }));
     expect((await opened.peer.whenClosed()).code).toBe(4004);
-    await expect.poll(() => count(agent, 'handshake message on an open link; closing'), { timeout: 5000 }).toBe(1);
+    await expect.poll(() => count(agent.proc, 'handshake message on an open link; closing'), { timeout: 5000 }).toBe(1);
 
     // A fake agent that knows the secret, opens the link, then challenges the relay again.
     let code: number | undefined;
@@ -247,7 +249,7 @@ describe('the link handshake has no MAC oracle', () => {
     const port = await fake.listen();
     const relay = track(await startRelay(`ws://127.0.0.1:${port}/ws`));
     await expect.poll(() => code, { timeout: 15_000 }).toBe(4004);
-    await expect.poll(() => count(relay, 'handshake message on an open link; closing'), { timeout: 5000 }).toBe(1);
+    await expect.poll(() => count(relay.proc, 'handshake message on an open link; closing'), { timeout: 5000 }).toBe(1);
   });
 });
 
@@ -287,7 +289,7 @@ describe('TLS on the agent link, pinned by the relay', () => {
     const relay = track(await startRelay(`wss://127.0.0.1:${agent.port}/ws`, { env: { PI_TLS_FINGERPRINT: fingerprint.replace(/:/g, '').toLowerCase() } }));
     await expect.poll(async () => (await linkView(relay.url)).applied_seq, { timeout: 20_000 }).toBeGreaterThan(5);
     expect((await linkView(relay.url)).connected).toBe(true);
-    await expect.poll(() => count(agent, 'relay link open'), { timeout: 5000 }).toBe(1);
+    await expect.poll(() => count(agent.proc, 'relay link open'), { timeout: 5000 }).toBe(1);
   });
 
   it('a wss:// PI_WS_URL without PI_TLS_FINGERPRINT, a pin on ws://, and ws:// off loopback are refused at start, one clear line each', async () => {
