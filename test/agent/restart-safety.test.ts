@@ -13,7 +13,7 @@ import { lastSeq, switches, waitForSwitch, writeZonesFile, type Switch } from '.
 // old and the new process are on one timeline. The minimums are short so the test is quick, and
 // each differs so every output's own wait is seen (the pump waits for a valve, the boiler for the pump).
 
-const MIN_OFF = { Z1: 12, pump: 17, boiler: 22 } as const;
+const MIN_OFF = { Z1: 8, pump: 11, boiler: 14 } as const;
 /** The agent leaves a sign of life every second (on its one-second ticks at SIM_SPEED 1). */
 const ALIVE_S = 1;
 
