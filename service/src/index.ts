@@ -10,3 +10,5 @@ export * from './loopback.js';
 export * from './tls/index.js';
 export * from './command-trace.js';
 export * from './http-app.js';
+export * from './csv.js';
+export * from './csv-routes.js';

@@ -64,6 +64,16 @@ export const EventsQuery = z.object({
 });
 export type EventsQuery = z.infer<typeof EventsQuery>;
 
+/** Most events one CSV export writes (a year of 14 zones' samples is about 7.4 million). */
+export const MAX_CSV_EVENTS = 20_000_000;
+
+/**
+ * `GET /api/events.csv`: the events query's parameters, but without `limit` every matching event
+ * is written (streamed, page by page), and a `limit` may go up to MAX_CSV_EVENTS.
+ */
+export const EventsCsvQuery = EventsQuery.extend({ limit: wholeNumber('limit', 1, MAX_CSV_EVENTS) });
+export type EventsCsvQuery = z.infer<typeof EventsCsvQuery>;
+
 /** `GET /api/zones/:zone/history` as given; `historyWindow` fills in the defaults. */
 export const HistoryQuery = z.object({
   to: wholeNumber('to', 1, MAX_QUERY_TIME),

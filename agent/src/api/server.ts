@@ -17,7 +17,7 @@ import {
   historyWindow,
   statsWindow,
 } from '@boiler/shared';
-import { HttpError, RateLimiter, createHttpApp, sameKey, targetPath, type HttpApp, type Logger } from '@boiler/service';
+import { HttpError, RateLimiter, createHttpApp, registerCsvRoutes, sameKey, targetPath, type HttpApp, type Logger } from '@boiler/service';
 import type { AgentFacade, CommandRefusalCode, EventQuery } from '../facade.js';
 
 export interface ApiOptions {
@@ -99,6 +99,13 @@ export function createApiServer(agent: AgentFacade, options: ApiOptions, log: Lo
     return s;
   });
   app.get('/api/presets', { schema: { response: { 200: PresetsReply } } }, () => ({ presets: agent.presets() }));
+  registerCsvRoutes(app, {
+    events: (q) => agent.events(q),
+    history: (zone, from, to, points) => agent.history(zone, from, to, points),
+    hasZone: (zone) => agent.zones().some((z) => z.zone === zone),
+    timeZone: () => agent.system().time_zone,
+    now: () => agent.now(),
+  });
 
   app.post('/api/commands', { schema: { body: Command }, config: { needsKey: true, bodyRefusal: { code: 'invalid_command', what: 'command' } } }, (req) => {
     const answer = agent.execute(req.body, `api-key@${req.socket.remoteAddress ?? 'unknown'}`);

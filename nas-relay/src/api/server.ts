@@ -19,7 +19,7 @@ import {
   statsWindow,
   wholeNumber,
 } from '@boiler/shared';
-import { HttpError, RateLimiter, commandTraceOn, createHttpApp, monotonicMicros, refuseUpgrade, sameKey, targetPath, traceCommand, type HttpApp, type Logger } from '@boiler/service';
+import { HttpError, RateLimiter, commandTraceOn, createHttpApp, monotonicMicros, refuseUpgrade, registerCsvRoutes, sameKey, targetPath, traceCommand, type HttpApp, type Logger } from '@boiler/service';
 import { CommandRequest, CommandConflictError } from '../queue/index.js';
 import type { Relay } from '../relay.js';
 import fastifyCookie from '@fastify/cookie';
@@ -199,6 +199,14 @@ export async function createRelayServer(relay: Relay, options: RelayApiOptions, 
     return { presets: settings.presets };
   });
   app.get('/api/link', () => relay.linkView());
+  // The exports read the replica itself (the cache holds pages of the JSON route, not a whole log).
+  registerCsvRoutes(app, {
+    events: (q) => relay.replica.queryEvents(q),
+    history: (zone, from, to, points) => relay.replica.history(zone, from, to, points),
+    hasZone: async (zone) => (await relay.zone(zone)) !== null,
+    timeZone: async () => (await relay.system())?.time_zone ?? null,
+    now: () => Date.now(),
+  });
 
   const client = (req: { socket: { remoteAddress?: string | undefined } }) => `api-key@${req.socket.remoteAddress ?? 'unknown'}`;
   const { queue } = relay;
