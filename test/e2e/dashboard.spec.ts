@@ -18,7 +18,10 @@ test('signed in, fourteen tiles show the Pi online and their temperatures change
   await expect(tiles).toHaveCount(14);
   await expect(page.getByRole('status').filter({ hasText: 'Pi online' })).toBeVisible();
   // Tenths of a degree show each change of the simulated rooms.
-  await page.getByRole('button', { name: 'Show temperatures in Celsius' }).click();
+  // The unit is chosen in Settings (the header has no room for it on the wall panel).
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Celsius' }).click();
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Dashboard' }).click();
   await expect(tile(page, 'Z1')).toHaveAccessibleName(/°C/);
   const readings = () => tiles.locator('.reading').allTextContents();
   const first = await readings();
@@ -27,7 +30,9 @@ test('signed in, fourteen tiles show the Pi online and their temperatures change
   expect(first[13]).toMatch(/^(On|Off)$/);
   expect(first.slice(0, 13).every((r) => /^-?\d+\.\d°C$/.test(r))).toBe(true);
   await expect.poll(readings, { timeout: 30_000 }).not.toEqual(first);
-  await page.getByRole('button', { name: 'Show temperatures in Fahrenheit' }).click();
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Fahrenheit' }).click();
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Dashboard' }).click();
   await expect(tile(page, 'Z1')).toHaveAccessibleName(/°F/);
 });
 
