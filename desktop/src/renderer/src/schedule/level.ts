@@ -14,10 +14,13 @@ export function stepLevel(level: Level, direction: 1 | -1, unit: TemperatureUnit
   return clampSetpoint(setpointToCelsius(shownSetpoint(level, unit) + direction * setpointStep(unit), unit));
 }
 
-/** A block's colour: cool blue for low setpoints to warm orange for high, grey for off and orange for on. */
+/** Setpoints at or below COOL_C are drawn all blue, at or above WARM_C all orange: a setback and a comfort level read apart at a glance. */
+const COOL_C = 15;
+const WARM_C = 22;
+
+/** A block's colour: blue for low setpoints through to orange for high (mixed in oklab, so no green between); grey for off, orange for on. */
 export function levelColour(level: Level): string {
-  if (typeof level === 'boolean') return level ? 'hsl(28 85% 62%)' : 'hsl(215 15% 62%)';
-  const t = Math.min(1, Math.max(0, (level - 12) / (23 - 12)));
-  const hue = Math.round(215 - t * (215 - 22));
-  return `hsl(${hue} 75% 66%)`;
+  if (typeof level === 'boolean') return level ? 'hsl(28 90% 64%)' : 'hsl(215 15% 66%)';
+  const warm = Math.round(Math.min(1, Math.max(0, (level - COOL_C) / (WARM_C - COOL_C))) * 100);
+  return `color-mix(in oklab, hsl(26 95% 63%) ${warm}%, hsl(212 85% 72%))`;
 }
