@@ -16,7 +16,7 @@ const haveFaketime = existsSync(LIBFAKETIME);
 if (!haveFaketime) console.warn(`clock-step test skipped: ${LIBFAKETIME} missing (run scripts/install-test-deps.sh as root)`);
 
 const HOUR = 3_600_000;
-const MIN_OFF_S = 15;
+const MIN_OFF_S = 10;
 const BOOST_MIN = 60;
 
 const dir = mkdtempSync(join(tmpdir(), 'boiler-clock-step-'));
