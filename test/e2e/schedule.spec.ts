@@ -138,7 +138,7 @@ test('a week edited by touch, mouse and ±, Monday copied to Tuesday–Friday, s
   };
 
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await expectConfirmed(page.getByRole('main'));
+  await expectConfirmed(page.getByRole('region', { name: 'Changes' }));
   const sent = (await relayCommands(site)).filter((c) => c.body.type === 'schedule_set');
   expect(sent).toHaveLength(1);
   expect(sent[0]?.body).toEqual({ type: 'schedule_set', zone: 'Z3', schedule: expected });
@@ -200,4 +200,74 @@ test('the schedule page at each screen size: usable, axe-clean, with now and the
   await page.goto('/#/schedules');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Schedule: Default schedule');
   await screenshot(page, 'schedule-default-desktop');
+});
+
+test('on the 7-inch panel a vertical swipe that starts on a day bar scrolls the page and edits nothing', async ({ page, site }) => {
+  await page.setViewportSize({ width: 800, height: 480 });
+  await signIn(page, site.apiKey);
+  await openSchedule(page, 'Z4');
+  const monday = page.getByRole('button', { name: /^Edit Monday: / });
+  const before = await monday.getAttribute('aria-label');
+  await monday.click();
+  // A block of Monday's (the day being edited) selected, so its bar is the editable one.
+  await page.getByRole('button', { name: /^Select block 3,/ }).click();
+  await page.evaluate('window.scrollTo(0, 0)');
+  const bar = page.getByRole('list', { name: 'Week' }).getByRole('listitem').first().locator('.bar');
+  const from = await barPoint(bar, 12 * 60);
+  const cdp = await page.context().newCDPSession(page);
+  const x = Math.round(from.x);
+  const y0 = Math.round(from.y);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y: y0 }] });
+  for (let dy = 10; dy <= 150; dy += 10) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y0 - dy }] });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
+  await expect.poll(() => page.evaluate('window.scrollY')).toBeGreaterThan(0);
+  expect(await monday.getAttribute('aria-label')).toBe(before);
+  await expect(page.getByRole('button', { name: 'Save', exact: true })).toBeDisabled();
+});
+
+test('a week sent to two other zones, a zone sent back to the default schedule, and the default schedule edited', async ({ page, site }) => {
+  await signIn(page, site.apiKey);
+  await openSchedule(page, 'Z9');
+  await page.getByRole('button', { name: /^Edit Wednesday: / }).click();
+  await page.getByRole('button', { name: 'Block 1 raise' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expectConfirmed(page.getByRole('region', { name: 'Changes' }));
+  const z9 = await agentSchedule(site, 'Z9');
+  expect(z9).not.toBeNull();
+
+  // The same week to Z10 and Z11: one schedule_set each, with Z9's week.
+  await page.getByRole('checkbox', { name: /^Z10 / }).check();
+  await page.getByRole('checkbox', { name: /^Z11 / }).check();
+  await page.getByRole('button', { name: 'Send this week to chosen zones' }).click();
+  await expect.poll(() => agentSchedule(site, 'Z10')).toEqual(z9);
+  await expect.poll(() => agentSchedule(site, 'Z11')).toEqual(z9);
+  const sent = (await relayCommands(site)).filter((c) => c.body.type === 'schedule_set' && ['Z10', 'Z11'].includes(c.body.zone));
+  expect(sent.map((c) => c.body).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+    { type: 'schedule_set', zone: 'Z10', schedule: z9 },
+    { type: 'schedule_set', zone: 'Z11', schedule: z9 },
+  ]);
+
+  // Back to the default: an empty week, after which the agent has no week of Z9's own.
+  await page.getByRole('button', { name: 'Follow the default schedule' }).click();
+  await expect(page.getByText('Follows the default schedule once saved; an edit gives it a week of its own.')).toBeVisible();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText('Follows the default schedule; an edit gives it a week of its own.')).toBeVisible();
+  expect(await agentSchedule(site, 'Z9')).toBeNull();
+
+  // The default week: Sunday's first block one degree cooler; Z9, following it, shows the change.
+  await page.getByRole('combobox', { name: 'Schedule of' }).selectOption('default');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Schedule: Default schedule');
+  const before = await agentSchedule(site, 'default');
+  await page.getByRole('button', { name: /^Edit Sunday: / }).click();
+  await page.getByRole('button', { name: 'Block 1 lower' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expectConfirmed(page.getByRole('region', { name: 'Changes' }));
+  await expect.poll(async () => (await agentSchedule(site, 'default'))?.sun).not.toEqual(before?.sun);
+  const after = await agentSchedule(site, 'default');
+  const sunday = (after?.sun ?? []).map((e) => `${e.at} ${Math.round(cToF(setpoint(e)))}°`).join(', ');
+  expect((await relayCommands(site)).filter((c) => c.body.type === 'schedule_set' && c.body.zone === 'default').map((c) => c.body)).toEqual([{ type: 'schedule_set', zone: 'default', schedule: after }]);
+  await page.getByRole('combobox', { name: 'Schedule of' }).selectOption('Z9');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Schedule: Z9 /);
+  await expect(page.getByRole('button', { name: `Edit Sunday: ${sunday}` })).toBeVisible();
 });
