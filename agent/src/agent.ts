@@ -795,6 +795,9 @@ export class Agent implements AgentFacade, OutboxSource {
     // Stamped when read, not rounded to the minute, so a sample's age on the relay is its true lag.
     const ts = now.wall;
     const outdoor = reportableCelsius(this.readings.outdoor);
+    // The setpoint each tile shows after this tick (null for on/off zones and modes without one),
+    // so the history's setpoint line is what was in force, not the schedule's intent alone.
+    const setpoints = new Map(zoneStatesOf(this.config, this.state, this.readings, now).map((v) => [v.zone, v.setpoint_c]));
     const samples = this.config.zones.map((z) => {
       const r = this.readings.zones.get(z.name);
       return {
@@ -804,6 +807,7 @@ export class Agent implements AgentFacade, OutboxSource {
         pipe_c: reportableCelsius(r?.pipe),
         outdoor_c: outdoor,
         output: this.state.zones.find((s) => s.name === z.name)?.output.on ?? false,
+        setpoint_c: setpoints.get(z.name) ?? null,
       };
     });
     const problems = this.pending.pushSamples(samples);

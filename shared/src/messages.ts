@@ -3,8 +3,14 @@ import { EpochMs, Seq } from './time.js';
 import { ZoneState, SystemState, EventEntry, SiteSettings } from './models.js';
 import { Command, CommandResult } from './commands.js';
 
-/** The protocol version every envelope carries; a peer speaking another is refused. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The protocol version every envelope carries; a peer speaking another is refused at its first
+ * frame (the codec's version_mismatch, naming both versions), before any event is applied.
+ * 2: events carry setpoint_c. Payloads are strict objects, so a version-1 relay would drop every
+ * event frame of a version-2 agent as an unknown field while the link looked up; a clear refusal
+ * at the handshake is the honest answer (the agent keeps heating and queues its events meanwhile).
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Live batches carry at most this many zone updates. */
 export const MAX_BATCH_UPDATES = 100;

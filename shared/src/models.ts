@@ -141,6 +141,16 @@ export const EventEntry = z.strictObject({
   room_c: Celsius.nullable(),
   pipe_c: Celsius.nullable(),
   outdoor_c: Celsius.nullable(),
+  /**
+   * On SAMPLE: the setpoint in force when the sample was taken; null for an on/off zone, a zone not
+   * in AUTO (no setpoint is in force) and every other kind of event. Optional so that JSON written
+   * before it existed (a reply from an older server, a stored row read back) still parses; absent
+   * means null. The link does not rely on that: its protocol version went to 2 with this field
+   * (see PROTOCOL_VERSION), so an agent and a relay of different builds refuse each other at the
+   * first frame instead of one dropping the other's event frames as unknown fields.
+   * Celsius, not Setpoint: it records what was in force, and a reading is never refused for it.
+   */
+  setpoint_c: Celsius.nullable().exactOptional(),
   /** On OFF: how long the run that just ended lasted. */
   duration_s: z.number().int().min(0).nullable(),
   detail: z.string().max(500).nullable(),
@@ -153,6 +163,12 @@ export const HistoryPoint = z.strictObject({
   room_c: Celsius.nullable(),
   pipe_c: Celsius.nullable(),
   outdoor_c: Celsius.nullable(),
+  /**
+   * The setpoint in force at the last sample of the interval that had one (a step line, never a
+   * value between two setpoints); null where none was recorded (an on/off zone, a mode without a
+   * setpoint, history from before setpoints were recorded). Absent in replies of older servers.
+   */
+  setpoint_c: Celsius.nullable().exactOptional(),
   /** Fraction of the interval the output was on, 0 to 1. */
   duty: z.number().min(0).max(1).nullable(),
 });

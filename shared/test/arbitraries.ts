@@ -79,6 +79,7 @@ export const eventEntry = (seq: number): fc.Arbitrary<EventEntry> =>
     room_c: fc.option(celsius, { nil: null }),
     pipe_c: fc.option(celsius, { nil: null }),
     outdoor_c: fc.option(celsius, { nil: null }),
+    setpoint_c: fc.option(celsius, { nil: null }),
     duration_s: fc.option(fc.nat({ max: 86_400 }), { nil: null }),
     detail: fc.option(text(500), { nil: null }),
   });

@@ -20,6 +20,7 @@ import {
   UndecodableError,
   MAX_NESTING_DEPTH,
   HANDSHAKE_LIMITS,
+  PROTOCOL_VERSION,
   type Frame,
 } from '../src/index.js';
 import { MESSAGE_TYPES, messageOf, zoneState } from './arbitraries.js';
@@ -31,7 +32,7 @@ function frameOf(obj: Record<string, unknown>): string {
   return JSON.stringify({ ...obj, sum: crc32(JSON.stringify(payload)) });
 }
 
-const heartbeat = { v: 1, type: 'heartbeat', ts: 1_700_000_000_000, payload: { last_seq: 5, digest: 'abc', uptime_s: 3 } };
+const heartbeat = { v: PROTOCOL_VERSION, type: 'heartbeat', ts: 1_700_000_000_000, payload: { last_seq: 5, digest: 'abc', uptime_s: 3 } };
 
 describe('codec round trip', () => {
   for (const type of MESSAGE_TYPES) {
@@ -53,7 +54,7 @@ describe('codec round trip', () => {
     expect(own.endsWith(`"payload":${JSON.stringify(m.payload)}}`)).toBe(true);
     expect(codec.decode(own)).toMatchObject({ ok: true, message: m });
     // The same message with its keys in another order and spaces between them: still accepted.
-    const spaced = JSON.stringify({ payload: m.payload, sum: crc32(JSON.stringify(m.payload)), id: m.id, ts: m.ts, type: m.type, v: 1 }, null, 1);
+    const spaced = JSON.stringify({ payload: m.payload, sum: crc32(JSON.stringify(m.payload)), id: m.id, ts: m.ts, type: m.type, v: PROTOCOL_VERSION }, null, 1);
     expect(codec.decode(spaced)).toMatchObject({ ok: true, message: m });
     // A payload changed in place after checksumming, in either layout: refused.
     for (const frame of [own, spaced]) {
@@ -109,11 +110,13 @@ describe('codec rejections, each its own typed error', () => {
     ['a JSON array', '[1,2]', MalformedJsonError, 'malformed_json'],
     ['an unknown type', frameOf({ ...heartbeat, type: 'launch_missiles' }), UnknownTypeError, 'unknown_type'],
     ['a missing field', frameOf({ ...heartbeat, payload: { last_seq: 5, uptime_s: 3 } }), MissingFieldError, 'missing_field'],
-    ['a missing ts', frameOf({ v: 1, type: 'heartbeat', payload: heartbeat.payload }), MissingFieldError, 'missing_field'],
+    ['a missing ts', frameOf({ v: PROTOCOL_VERSION, type: 'heartbeat', payload: heartbeat.payload }), MissingFieldError, 'missing_field'],
     ['an extra payload field', frameOf({ ...heartbeat, payload: { ...heartbeat.payload, extra: 1 } }), UnknownFieldError, 'unknown_field'],
     ['an extra envelope field', frameOf({ ...heartbeat, extra: true }), UnknownFieldError, 'unknown_field'],
     ['a wrong field type', frameOf({ ...heartbeat, payload: { ...heartbeat.payload, last_seq: 'five' } }), InvalidFieldError, 'invalid_field'],
-    ['a wrong protocol version', frameOf({ ...heartbeat, v: 2 }), VersionMismatchError, 'version_mismatch'],
+    ['a wrong protocol version', frameOf({ ...heartbeat, v: PROTOCOL_VERSION + 1 }), VersionMismatchError, 'version_mismatch'],
+    // A peer of the build before events carried setpoint_c: refused at its first frame, not event by event.
+    ['protocol 1, before events carried setpoints', frameOf({ ...heartbeat, v: 1 }), VersionMismatchError, 'version_mismatch'],
     ['no protocol version', frameOf({ type: 'heartbeat', ts: 1, payload: heartbeat.payload }), VersionMismatchError, 'version_mismatch'],
     ['a wrong checksum', JSON.stringify({ ...heartbeat, sum: '00000000' }), ChecksumMismatchError, 'checksum_mismatch'],
     ['a payload changed after checksumming', frameOf(heartbeat).replace('"last_seq":5', '"last_seq":6'), ChecksumMismatchError, 'checksum_mismatch'],
@@ -187,7 +190,7 @@ describe('codec against hostile nesting and numbers', () => {
   const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
 
   it('refuses the 6,000-deep auth frame that used to throw a RangeError, as too_deep', () => {
-    const text = `{"v":1,"type":"auth_response","ts":1,"sum":"00000000","payload":${deep(6000)}}`;
+    const text = `{"v":${PROTOCOL_VERSION},"type":"auth_response","ts":1,"sum":"00000000","payload":${deep(6000)}}`;
     // The old decoder's JSON.stringify of this payload overflowed the stack; prove the frame is that one.
     expect(() => JSON.stringify(JSON.parse(text))).toThrow(RangeError);
     const d = codec.decode(text);
@@ -196,15 +199,15 @@ describe('codec against hostile nesting and numbers', () => {
   });
 
   it('refuses nesting as deep as a whole frame allows, as text and as gzip', () => {
-    const text = `{"v":1,"payload":${deep(400_000)}}`; // 800 KB, under the 1 MiB frame limit
+    const text = `{"v":${PROTOCOL_VERSION},"payload":${deep(400_000)}}`; // 800 KB, under the 1 MiB frame limit
     const d = codec.decode(text);
     expect(!d.ok && d.error).toBeInstanceOf(TooDeepError);
-    const gz = codec.decode(gzipSync(`{"v":1,"payload":${deep(1_000_000)}}`));
+    const gz = codec.decode(gzipSync(`{"v":${PROTOCOL_VERSION},"payload":${deep(1_000_000)}}`));
     expect(!gz.ok && gz.error).toBeInstanceOf(TooDeepError);
   });
 
   it('accepts nesting up to the limit and refuses one level more', () => {
-    const at = (levels: number) => `{"v":1,"type":"heartbeat","ts":1,"sum":"0","payload":${deep(levels - 1)}}`;
+    const at = (levels: number) => `{"v":${PROTOCOL_VERSION},"type":"heartbeat","ts":1,"sum":"0","payload":${deep(levels - 1)}}`;
     const ok = codec.decode(at(MAX_NESTING_DEPTH));
     expect(!ok.ok && ok.error.code).not.toBe('too_deep'); // refused for its checksum, not its depth
     const over = codec.decode(at(MAX_NESTING_DEPTH + 1));
@@ -220,7 +223,7 @@ describe('codec against hostile nesting and numbers', () => {
       fc.property(huge, fc.constantFrom('ts', 'seq', 'last_seq', 'uptime_s'), (n, field) => {
         const payload = `{"last_seq":${field === 'last_seq' ? n : 5},"digest":"abc","uptime_s":${field === 'uptime_s' ? n : 3}}`;
         const sum = crc32(JSON.stringify(JSON.parse(payload)));
-        const text = `{"v":1,"type":"heartbeat","ts":${field === 'ts' ? n : 1},${field === 'seq' ? `"seq":${n},` : ''}"sum":"${sum}","payload":${payload}}`;
+        const text = `{"v":${PROTOCOL_VERSION},"type":"heartbeat","ts":${field === 'ts' ? n : 1},${field === 'seq' ? `"seq":${n},` : ''}"sum":"${sum}","payload":${payload}}`;
         const d = codec.decode(text);
         // Whatever gets through (-0, an uptime of 1e21 s) is a finite number, and every seq and time a safe integer.
         if (d.ok && d.message.type === 'heartbeat') {
@@ -238,9 +241,9 @@ describe('codec against hostile nesting and numbers', () => {
     const frames = fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
       fc.string(),
-      fc.integer({ min: 1, max: 20_000 }).map((n) => `{"v":1,"type":"auth_response","ts":1,"sum":"x","payload":${deep(n)}}`),
+      fc.integer({ min: 1, max: 20_000 }).map((n) => `{"v":${PROTOCOL_VERSION},"type":"auth_response","ts":1,"sum":"x","payload":${deep(n)}}`),
       fc.integer({ min: 1, max: 20_000 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)),
-      fc.double().map((x) => `{"v":1,"type":"heartbeat","ts":${String(x)},"sum":"0","payload":{"last_seq":${String(x)}}}`),
+      fc.double().map((x) => `{"v":${PROTOCOL_VERSION},"type":"heartbeat","ts":${String(x)},"sum":"0","payload":{"last_seq":${String(x)}}}`),
       fc.json({ depthSize: 'large' }),
     );
     fc.assert(

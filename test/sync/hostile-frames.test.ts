@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import { crc32, MESSAGE_TYPES } from '@boiler/shared';
+import { crc32, MESSAGE_TYPES, PROTOCOL_VERSION } from '@boiler/shared';
 import { linkProof, newNonce } from '@boiler/service';
 import { startAgent, getJson, TEST_API_KEY, TEST_SECRET, type AgentUnderTest } from '../support/agent-process.js';
 import { startRelay, linkView, type RelayUnderTest } from '../support/relay-process.js';
@@ -31,13 +31,13 @@ const orClose = <T>(p: Promise<T>): Promise<T> => p.catch(() => new Promise<T>((
 
 const nest = (n: number) => '['.repeat(n) + ']'.repeat(n);
 /** The frame of the report: an auth answer whose payload is 6,000 arrays deep. */
-const DEEP_FRAME = `{"v":1,"type":"auth_response","ts":1,"sum":"00000000","payload":${nest(6000)}}`;
+const DEEP_FRAME = `{"v":${PROTOCOL_VERSION},"type":"auth_response","ts":1,"sum":"00000000","payload":${nest(6000)}}`;
 /** As deep as fits the 4 KiB a frame may have before auth: refused for its depth, not its size. */
-const DEEP_SMALL_FRAME = `{"v":1,"type":"auth_response","ts":1,"sum":"00000000","payload":${nest(2000)}}`;
+const DEEP_SMALL_FRAME = `{"v":${PROTOCOL_VERSION},"type":"auth_response","ts":1,"sum":"00000000","payload":${nest(2000)}}`;
 
 /** An envelope of any type whose checksum is right, so its payload reaches the schema. */
 function envelope(type: string, payloadJson: string, ts = '1700000000000'): string {
-  return `{"v":1,"type":"${type}","ts":${ts},"sum":"${crc32(payloadJson)}","payload":${payloadJson}}`;
+  return `{"v":${PROTOCOL_VERSION},"type":"${type}","ts":${ts},"sum":"${crc32(payloadJson)}","payload":${payloadJson}}`;
 }
 
 const hugeNumber = fc.oneof(
@@ -53,7 +53,7 @@ const hostileFrame: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   fc.integer({ min: 1, max: 200_000 }).map((n) => new Uint8Array(gzipSync(envelope('heartbeat', nest(n))))), // deep, compressed
   fc.string({ maxLength: 400 }),
   fc.integer({ min: 30, max: 100_000 }).map((n) => envelope('auth_response', nest(n))),
-  fc.integer({ min: 30, max: 50_000 }).map((n) => `{"v":1,"type":"heartbeat","ts":1,"sum":"0","payload":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`),
+  fc.integer({ min: 30, max: 50_000 }).map((n) => `{"v":${PROTOCOL_VERSION},"type":"heartbeat","ts":1,"sum":"0","payload":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`),
   fc.tuple(fc.constantFrom(...MESSAGE_TYPES), hugeNumber).map(([type, n]) => envelope(type, `{"last_seq":${n},"seq":${n},"first_seq":${n},"page":${n}}`, n)),
   fc.tuple(fc.constantFrom(...MESSAGE_TYPES), fc.jsonValue({ maxDepth: 6 })).map(([type, v]) => envelope(type, JSON.stringify(v) ?? 'null')),
   fc.json({ depthSize: 'large' }),

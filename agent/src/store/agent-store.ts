@@ -168,7 +168,8 @@ export class AgentStore {
     const out: EventEntry[] = [];
     for (const row of rows) {
       seq += 1;
-      const entry: EventEntry = { seq, ...row };
+      // setpoint_c as the table gives it back (null when absent), so what goes out live equals what a catch-up reads.
+      const entry: EventEntry = { seq, ...row, setpoint_c: row.setpoint_c ?? null };
       insert.run(...eventParams(entry));
       out.push(entry);
     }

@@ -1,6 +1,6 @@
 import { runMigrations, userVersion, type SchemaMigration } from '@boiler/service';
 import type Database from 'better-sqlite3';
-import { EVENTS_SCHEMA_SQL, SAMPLES_SCHEMA_SQL } from '@boiler/service';
+import { EVENTS_SCHEMA_SQL, EVENTS_SETPOINT_SQL, SAMPLES_SCHEMA_SQL, SAMPLES_SETPOINT_SQL } from '@boiler/service';
 import { salvageSettings } from '../control/state-upgrades.js';
 import { MigrationError, SchemaTooNewError } from './errors.js';
 
@@ -88,6 +88,13 @@ ${EVENTS_SCHEMA_SQL}`);
     name: 'schedules and presets out of the saved state',
     up(db) {
       moveSettingsOutOfSavedState(db);
+    },
+  },
+  {
+    // Added columns: the rows already kept stay as they are, with no setpoint recorded (NULL).
+    name: 'setpoint with each sample',
+    up(db) {
+      db.exec(EVENTS_SETPOINT_SQL + SAMPLES_SETPOINT_SQL);
     },
   },
 ];

@@ -15,6 +15,7 @@ function event(ts: number, overrides: Partial<NewEvent> = {}): NewEvent {
     room_c: 19.5,
     pipe_c: 45,
     outdoor_c: -3,
+    setpoint_c: null,
     duration_s: null,
     detail: null,
     ...overrides,

@@ -187,8 +187,8 @@ describe('recordSamples', () => {
       { zone: 'Z2', ts: T0, room_c: null, pipe_c: null, outdoor_c: -2, output: false },
     ]);
     expect(events).toEqual([
-      { seq: 2, ts: T0, source: 'sampler', zone: 'Z1', event: 'SAMPLE', room_c: 20, pipe_c: 41, outdoor_c: -2, duration_s: null, detail: SAMPLE_DETAIL.on },
-      { seq: 3, ts: T0, source: 'sampler', zone: 'Z2', event: 'SAMPLE', room_c: null, pipe_c: null, outdoor_c: -2, duration_s: null, detail: SAMPLE_DETAIL.off },
+      { seq: 2, ts: T0, source: 'sampler', zone: 'Z1', event: 'SAMPLE', room_c: 20, pipe_c: 41, outdoor_c: -2, setpoint_c: null, duration_s: null, detail: SAMPLE_DETAIL.on },
+      { seq: 3, ts: T0, source: 'sampler', zone: 'Z2', event: 'SAMPLE', room_c: null, pipe_c: null, outdoor_c: -2, setpoint_c: null, duration_s: null, detail: SAMPLE_DETAIL.off },
     ]);
     expect(store.eventsAfter(1, 10)).toEqual(events);
   });
@@ -204,8 +204,8 @@ describe('recordSamples', () => {
     expect(again.map((e) => e.ts)).toEqual([T0 + MINUTE]);
     expect(store.lastSeq()).toBe(2);
     // One point over both samples, from raw data, then from the 15-minute tier.
-    expect(store.history('Z1', T0, T0 + 2 * MINUTE, 1)).toEqual([{ ts: T0, room_c: 21, pipe_c: null, outdoor_c: null, duty: 0.5 }]);
-    expect(store.history('Z1', T0, T0 + 15 * MINUTE, 1)).toEqual([{ ts: T0, room_c: 21, pipe_c: null, outdoor_c: null, duty: 0.5 }]);
+    expect(store.history('Z1', T0, T0 + 2 * MINUTE, 1)).toEqual([{ ts: T0, room_c: 21, pipe_c: null, outdoor_c: null, setpoint_c: null, duty: 0.5 }]);
+    expect(store.history('Z1', T0, T0 + 15 * MINUTE, 1)).toEqual([{ ts: T0, room_c: 21, pipe_c: null, outdoor_c: null, setpoint_c: null, duty: 0.5 }]);
   });
 
   it('writes nothing of a batch with one bad sample', () => {
@@ -286,7 +286,7 @@ describe('history', () => {
       expect(got.length).toBeLessThanOrEqual(points);
       expect(got.length).toBeGreaterThan(points === 1 ? 0 : points / 2);
     }
-    expect(store.history('Z1', T0, T0 + 3 * DAY, 1)).toEqual([{ ts: T0, room_c: 22.5, pipe_c: 40, outdoor_c: null, duty: 0.25 }]);
+    expect(store.history('Z1', T0, T0 + 3 * DAY, 1)).toEqual([{ ts: T0, room_c: 22.5, pipe_c: 40, outdoor_c: null, setpoint_c: null, duty: 0.25 }]);
   });
 
   it('returns nothing for an empty range, a range without samples or an unknown zone', () => {

@@ -27,6 +27,7 @@ const ADDS: SchemaAdds = {
   3: { tables: ['runtime', 'schedules', 'presets'], indexes: [] },
   4: { tables: ['commands', 'audit'], indexes: ['commands_finished_at', 'audit_ts', 'audit_command_id'] },
   5: { tables: [], indexes: [] },
+  6: { tables: [], indexes: [] },
 };
 
 /** A saved engine state as agents before migration 5 wrote it (state version 1). */
@@ -110,7 +111,7 @@ describe('migrations', () => {
     // A zone that follows the default keeps doing so: it gets a null row, not the config's schedule.
     const state = { ...v1, zones: zones.map((z, i) => (i === 1 ? { ...z, schedule: null } : z)) };
     const db = schema4With(JSON.stringify(state));
-    migrate(db);
+    migrate(db, MIGRATIONS.slice(0, 5));
     expectSchemaAt(db, 5);
     const schedules = new Map((db.prepare('SELECT target, schedule, updated_at FROM schedules').all() as { target: string; schedule: string; updated_at: number }[]).map((r) => [r.target, r]));
     expect([...schedules.keys()].sort()).toEqual(['(default)', ...zones.map((z) => z.name)].sort());
@@ -142,6 +143,40 @@ describe('migrations', () => {
     garbage.prepare(`INSERT INTO runtime (scope, zone, state, updated_at) VALUES ('system', '', '{"version": 1, "zo', 1)`).run();
     expect(migrate(garbage)).toEqual({ from: 4, to: SCHEMA_VERSION });
     expect(garbage.prepare('SELECT count(*) AS n FROM schedules').get()).toEqual({ n: 0 });
+  });
+
+  it('6 (setpoint with each sample): the rows of an older file stay, with no setpoint, and history over them still answers', () => {
+    const HOUR = 3600_000;
+    const T0 = Date.UTC(2025, 0, 6);
+    const db = migratedTo(5);
+    // As an agent before migration 6 wrote a sample: its SAMPLE event, the raw row and each tier's bucket.
+    db.prepare(`INSERT INTO events (seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, detail) VALUES (1, ?, 'sampler', 'Z1', 'SAMPLE', 19, 40, -2, 'on')`).run(T0);
+    db.prepare(`UPDATE meta SET value = 1 WHERE key = 'last_event_seq'`).run();
+    db.prepare(`INSERT INTO samples (zone, ts, room_c, pipe_c, outdoor_c, output) VALUES ('Z1', ?, 19, 40, -2, 1)`).run(T0);
+    for (const t of ['samples_15m', 'samples_1h', 'samples_1d']) {
+      db.prepare(
+        `INSERT INTO ${t} (zone, bucket, n, on_n, room_n, room_sum, room_min, room_max, pipe_n, pipe_sum, pipe_min, pipe_max, outdoor_n, outdoor_sum, outdoor_min, outdoor_max)
+         VALUES ('Z1', ?, 1, 1, 1, 19, 19, 19, 1, 40, 40, 40, 1, -2, -2, -2)`,
+      ).run(T0);
+    }
+    expect(migrate(db)).toEqual({ from: 5, to: 6 });
+    expectSchemaAt(db, 6);
+    expect(db.prepare('SELECT setpoint_c FROM events').all()).toEqual([{ setpoint_c: null }]);
+    expect(db.prepare('SELECT setpoint_c FROM samples').all()).toEqual([{ setpoint_c: null }]);
+    expect(db.prepare('SELECT n, setpoint_last, setpoint_ts FROM samples_1h').all()).toEqual([{ n: 1, setpoint_last: null, setpoint_ts: null }]);
+    db.close();
+
+    const store = files.openStore();
+    expect(store.eventsAfter(0, 10)).toEqual([
+      { seq: 1, ts: T0, source: 'sampler', zone: 'Z1', event: 'SAMPLE', room_c: 19, pipe_c: 40, outdoor_c: -2, setpoint_c: null, duration_s: null, detail: 'on' },
+    ]);
+    // A sample taken after the upgrade carries its setpoint; the old one still answers, honestly without.
+    store.recordSamples([{ zone: 'Z1', ts: T0 + 2 * HOUR, room_c: 21, pipe_c: 45, outdoor_c: -1, output: false, setpoint_c: 21.5 }]);
+    expect(store.history('Z1', T0, T0 + 3 * HOUR, 3)).toEqual([
+      { ts: T0, room_c: 19, pipe_c: 40, outdoor_c: -2, setpoint_c: null, duty: 1 },
+      { ts: T0 + 2 * HOUR, room_c: 21, pipe_c: 45, outdoor_c: -1, setpoint_c: 21.5, duty: 0 },
+    ]);
+    expect(store.eventsAfter(1, 10).map((e) => [e.seq, e.setpoint_c])).toEqual([[2, 21.5]]);
   });
 
   it('upgrades an older file step by step, keeping its rows', () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { Codec, stateDigest, type Command, type EventEntry } from '@boiler/shared';
+import { Codec, PROTOCOL_VERSION, stateDigest, type Command, type EventEntry } from '@boiler/shared';
 import { createLogger, linkProof, newNonce, nodeCompression } from '@boiler/service';
 import { AgentBus } from '../../src/bus.js';
 import { LinkServer, STREAM_LOW_WATER_BYTES, type LinkOptions } from '../../src/sync/link-server.js';
@@ -165,7 +165,7 @@ describe('LinkServer handshake', () => {
     const { link, connect } = rig();
     const { relay } = connect();
     await relay.waitFor('auth_challenge');
-    await relay.sendFrame(`{"v":1,"type":"auth_request","ts":1,"payload":{"nonce":"${'a'.repeat(8000)}"}}`);
+    await relay.sendFrame(`{"v":${PROTOCOL_VERSION},"type":"auth_request","ts":1,"payload":{"nonce":"${'a'.repeat(8000)}"}}`);
     expect((await relay.whenClosed()).code).toBe(1009);
     expect(link.stats.badFrames).toBe(1);
   });

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { EVENTS_SCHEMA_SQL, SAMPLES_SCHEMA_SQL, runMigrations, userVersion, type SchemaMigration } from '@boiler/service';
+import { EVENTS_SCHEMA_SQL, EVENTS_SETPOINT_SQL, SAMPLES_SCHEMA_SQL, SAMPLES_SETPOINT_SQL, runMigrations, userVersion, type SchemaMigration } from '@boiler/service';
 import { ReplicaMigrationError, ReplicaSchemaTooNewError } from './errors.js';
 
 /** One step of the schema (the shared runner's shape). */
@@ -50,6 +50,14 @@ ${SAMPLES_SCHEMA_SQL}`);
           received_at INTEGER NOT NULL
         ) STRICT;
       `);
+    },
+  },
+  {
+    // The agent's migration 6 too: replicated rows stay, with no setpoint recorded (NULL), and the
+    // applied seq is kept, so nothing is fetched again.
+    name: 'setpoint with each sample',
+    up(db) {
+      db.exec(EVENTS_SETPOINT_SQL + SAMPLES_SETPOINT_SQL);
     },
   },
 ];

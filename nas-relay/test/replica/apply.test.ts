@@ -8,7 +8,7 @@ import { useTempFiles } from './temp-replica.js';
 
 const files = useTempFiles();
 
-const EVENT_COLUMNS = 'seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, duration_s, detail';
+const EVENT_COLUMNS = 'seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, duration_s, detail, setpoint_c';
 
 function storedEvents(db: Database.Database): EventEntry[] {
   return db.prepare(`SELECT ${EVENT_COLUMNS} FROM events ORDER BY seq`).all() as EventEntry[];
@@ -48,6 +48,9 @@ const reading = fc.option(
   { nil: null },
 );
 
+/** A sample's setpoint: a few values, so buckets often hold more than one; null for on/off zones and modes without one. */
+const setpoint = fc.option(fc.constantFrom(16, 18.5, 21, 22.5), { nil: null });
+
 /** An event without its seq; SAMPLE events mostly as the agent writes them, a few it never would. */
 const eventBody = fc.oneof(
   {
@@ -61,6 +64,7 @@ const eventBody = fc.oneof(
       room_c: reading,
       pipe_c: reading,
       outdoor_c: reading,
+      setpoint_c: setpoint,
       duration_s: fc.constant(null),
       detail: fc.constantFrom('on', 'off'),
     }),
@@ -75,6 +79,7 @@ const eventBody = fc.oneof(
       room_c: reading,
       pipe_c: reading,
       outdoor_c: reading,
+      setpoint_c: fc.constant(null),
       duration_s: fc.option(fc.nat(100_000), { nil: null }),
       detail: fc.option(fc.string({ maxLength: 20 }), { nil: null }),
     }),
@@ -89,6 +94,7 @@ const eventBody = fc.oneof(
       room_c: reading,
       pipe_c: reading,
       outdoor_c: reading,
+      setpoint_c: setpoint,
       duration_s: fc.constant(null),
       detail: fc.option(fc.constantFrom('on', 'off', 'maybe'), { nil: null }),
     }),
@@ -104,15 +110,43 @@ const step = fc.record({
 });
 
 /** The samples a replica must derive from `events`, computed here without the code under test. */
-function expectedSamples(events: readonly EventEntry[]): { zone: string; ts: number; room_c: number | null; pipe_c: number | null; outdoor_c: number | null; output: number }[] {
-  const byKey = new Map<string, { zone: string; ts: number; room_c: number | null; pipe_c: number | null; outdoor_c: number | null; output: number }>();
+interface ExpectedSample {
+  zone: string;
+  ts: number;
+  room_c: number | null;
+  pipe_c: number | null;
+  outdoor_c: number | null;
+  output: number;
+  setpoint_c: number | null;
+}
+
+function expectedSamples(events: readonly EventEntry[]): ExpectedSample[] {
+  const byKey = new Map<string, ExpectedSample>();
   for (const e of events) {
     if (e.event !== 'SAMPLE' || e.zone === null || (e.detail !== 'on' && e.detail !== 'off')) continue;
     const key = `${e.zone}/${e.ts}`;
     // The first sample of a zone and instant wins, as in the agent's store.
-    if (!byKey.has(key)) byKey.set(key, { zone: e.zone, ts: e.ts, room_c: e.room_c, pipe_c: e.pipe_c, outdoor_c: e.outdoor_c, output: e.detail === 'on' ? 1 : 0 });
+    if (!byKey.has(key)) {
+      byKey.set(key, { zone: e.zone, ts: e.ts, room_c: e.room_c, pipe_c: e.pipe_c, outdoor_c: e.outdoor_c, output: e.detail === 'on' ? 1 : 0, setpoint_c: e.setpoint_c ?? null });
+    }
   }
   return [...byKey.values()].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : a.ts - b.ts));
+}
+
+/** Each bucket's last setpoint (of its latest sample that had one) and that sample's instant, from `samples` in zone and time order. */
+function expectedSetpoints(samples: readonly ExpectedSample[], bucketMs: number): { zone: string; bucket: number; setpoint_last: number | null; setpoint_ts: number | null }[] {
+  const byKey = new Map<string, { zone: string; bucket: number; setpoint_last: number | null; setpoint_ts: number | null }>();
+  for (const x of samples) {
+    const bucket = Math.floor(x.ts / bucketMs) * bucketMs;
+    const key = `${x.zone}/${bucket}`;
+    const row = byKey.get(key) ?? { zone: x.zone, bucket, setpoint_last: null, setpoint_ts: null };
+    if (x.setpoint_c !== null) {
+      row.setpoint_last = x.setpoint_c;
+      row.setpoint_ts = x.ts;
+    }
+    byKey.set(key, row);
+  }
+  return [...byKey.values()];
 }
 
 describe('applyEvents', () => {
@@ -157,12 +191,14 @@ describe('applyEvents', () => {
         expect(storedEvents(raw)).toEqual(source);
         // Each sample once: a batch applied twice must not count its samples twice in any tier.
         const samples = expectedSamples(source);
-        expect(raw.prepare('SELECT zone, ts, room_c, pipe_c, outdoor_c, output FROM samples ORDER BY zone, ts').all()).toEqual(samples);
-        for (const t of ['samples_15m', 'samples_1h', 'samples_1d']) {
+        expect(raw.prepare('SELECT zone, ts, room_c, pipe_c, outdoor_c, output, setpoint_c FROM samples ORDER BY zone, ts').all()).toEqual(samples);
+        for (const [t, ms] of [['samples_15m', 15 * 60_000], ['samples_1h', 3600_000], ['samples_1d', 86_400_000]] as const) {
           expect(raw.prepare(`SELECT coalesce(sum(n), 0) AS n, coalesce(sum(on_n), 0) AS on_n FROM ${t}`).get(), t).toEqual({
             n: samples.length,
             on_n: samples.filter((x) => x.output === 1).length,
           });
+          // The setpoint is the latest one in the bucket, however the batches split it, not a sum.
+          expect(raw.prepare(`SELECT zone, bucket, setpoint_last, setpoint_ts FROM ${t} ORDER BY zone, bucket`).all(), t).toEqual(expectedSetpoints(samples, ms));
         }
         expect(replica.integrityCheck()).toEqual([]);
       }),

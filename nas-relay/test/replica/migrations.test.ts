@@ -15,6 +15,8 @@ import {
   type ReplicaMigration,
 } from '../../src/replica/index.js';
 import { useTempFiles } from './temp-replica.js';
+import { MIGRATIONS as AGENT_MIGRATIONS, migrate as migrateAgent } from '../../../agent/src/store/index.js';
+import { sourceRange, T0 } from './fixtures/source-log.js';
 import { countingMigrations, expectEntryPerMigration, expectSchemaAt as expectSchema, halfDoneMigration, migratedTo as migrated, schemaTables as tables, type SchemaAdds } from '../../../service/test/support/schema.js';
 
 const files = useTempFiles();
@@ -27,10 +29,15 @@ const ADDS: SchemaAdds = {
   },
   2: { tables: ['zone_states', 'system_state'], indexes: [] },
   3: { tables: ['site_settings'], indexes: [] },
+  4: { tables: [], indexes: [] },
 };
 
 /** The tables and indexes the agent's store and the replica share, which must be the same SQL. */
 const SHARED = ['events', 'events_ts', 'events_zone_seq', 'events_event_seq', 'events_zone_event_seq', 'samples', 'samples_15m', 'samples_1h', 'samples_1d'];
+
+/** The CREATE statements of the tables and indexes the agent and the replica share, by name. */
+const sharedSql = (d: Database.Database): unknown[] =>
+  d.prepare(`SELECT name, sql FROM sqlite_schema WHERE name IN (${SHARED.map(() => '?').join(', ')}) ORDER BY name`).all(...SHARED);
 
 const migratedTo = (version: number): Database.Database => migrated(files.raw(), migrateReplica, REPLICA_MIGRATIONS, version);
 
@@ -46,14 +53,11 @@ describe('replica migrations', () => {
     expectSchemaAt(db, 1);
     expect(db.prepare('SELECT key, value FROM meta').all()).toEqual([{ key: 'applied_seq', value: 0 }]);
     expect(() => db.prepare(`INSERT INTO events (seq, ts, source, event) VALUES (1, 'noon', 'system', 'ON')`).run()).toThrow(/cannot store TEXT/);
-    // Byte for byte the SQL the agent's migrations ran, so the shared queries mean the same on both.
-    const agent = files.openAgentStore();
-    expect(agent.lastSeq()).toBe(0);
-    const sqlOf = (d: Database.Database) =>
-      d.prepare(`SELECT name, sql FROM sqlite_schema WHERE name IN (${SHARED.map(() => '?').join(', ')}) ORDER BY name`).all(...SHARED);
-    const shared = sqlOf(db);
+    // Byte for byte the SQL the agent's migrations 1 and 2 ran, so the shared queries mean the same on both.
+    const agent = migrated(files.raw('agent.db'), migrateAgent, AGENT_MIGRATIONS, 2);
+    const shared = sharedSql(db);
     expect(shared).toHaveLength(SHARED.length);
-    expect(shared).toEqual(sqlOf(files.raw('agent.db')));
+    expect(shared).toEqual(sharedSql(agent));
   });
 
   it('2 (current state): one row a zone, one system row, JSON only', () => {
@@ -72,6 +76,39 @@ describe('replica migrations', () => {
     db.prepare(`INSERT INTO site_settings (id, settings, received_at) VALUES (1, '{}', 0)`).run();
     expect(() => db.prepare(`INSERT INTO site_settings (id, settings, received_at) VALUES (2, '{}', 0)`).run()).toThrow(/CHECK/);
     expect(() => db.prepare(`UPDATE site_settings SET settings = 'nope' WHERE id = 1`).run()).toThrow(/CHECK/);
+  });
+
+  it('4 (setpoint with each sample): the replicated rows stay, with no setpoint, the applied seq too, and the shared tables match the agent’s again', () => {
+    const db = migratedTo(3);
+    // As a relay before migration 4 applied two events: a SAMPLE (its sample and rollups too) and an ON.
+    const insertEvent = db.prepare(`INSERT INTO events (seq, ts, source, zone, event, room_c, detail) VALUES (?, ?, ?, 'Z1', ?, 19, ?)`);
+    insertEvent.run(1, T0, 'sampler', 'SAMPLE', 'on');
+    insertEvent.run(2, T0 + 1, 'control', 'ON', null);
+    db.prepare(`UPDATE meta SET value = 2 WHERE key = 'applied_seq'`).run();
+    db.prepare(`INSERT INTO samples (zone, ts, room_c, output) VALUES ('Z1', ?, 19, 1)`).run(T0);
+    for (const t of ['samples_15m', 'samples_1h', 'samples_1d']) {
+      db.prepare(`INSERT INTO ${t} (zone, bucket, n, on_n, room_n, room_sum, room_min, room_max, pipe_n, pipe_sum, outdoor_n, outdoor_sum) VALUES ('Z1', ?, 1, 1, 1, 19, 19, 19, 0, 0, 0, 0)`).run(T0);
+    }
+    expect(migrateReplica(db)).toEqual({ from: 3, to: 4 });
+    expectSchemaAt(db, 4);
+    db.close();
+
+    const replica = files.openReplica();
+    expect(replica.appliedSeq()).toBe(2);
+    expect(replica.queryEvents().map((e) => [e.seq, e.setpoint_c])).toEqual([
+      [2, null],
+      [1, null],
+    ]);
+    expect(replica.history('Z1', T0, T0 + 3600_000, 1)).toEqual([{ ts: T0, room_c: 19, pipe_c: null, outdoor_c: null, setpoint_c: null, duty: 1 }]);
+    // The agent's own migration 6 ran the same statements: the shared tables are the same SQL again.
+    files.openAgentStore();
+    expect(sharedSql(files.raw())).toEqual(sharedSql(files.raw('agent.db')));
+    // What arrives next carries its setpoint into the samples and the rollups.
+    const next = sourceRange(3, 30).map((e) => ({ ...e, ts: e.ts + 3600_000 }));
+    replica.applyEvents(next);
+    const last = next.filter((e) => e.event === 'SAMPLE' && e.zone === 'Z1').at(-1);
+    expect(last?.setpoint_c).not.toBeNull();
+    expect(replica.history('Z1', T0 + 3600_000, T0 + 2 * 3600_000, 1)[0]?.setpoint_c).toBe(last?.setpoint_c);
   });
 
   it('upgrades an older file step by step, keeping its rows', () => {

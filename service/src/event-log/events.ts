@@ -2,10 +2,10 @@ import { EventKind, MAX_EVENTS_PER_FRAME, parseUnknown, type EventEntry, type Zo
 import type Database from 'better-sqlite3';
 
 /** The events table's columns in EventEntry's order; `SELECT ${EVENT_COLUMNS}` reads rows as EventEntry. */
-export const EVENT_COLUMNS = 'seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, duration_s, detail';
+export const EVENT_COLUMNS = 'seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, setpoint_c, duration_s, detail';
 
 /** Inserts one event; positional parameters in EVENT_COLUMNS order. */
-export const INSERT_EVENT_SQL = `INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+export const INSERT_EVENT_SQL = `INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** The most events one queryEvents call returns (one frame's worth). */
 export const MAX_QUERY_EVENTS = MAX_EVENTS_PER_FRAME;
@@ -71,8 +71,10 @@ export function eventQuerySql(query: EventQuery): { sql: string; params: (string
 }
 
 /** An event's values in EVENT_COLUMNS order, for INSERT_EVENT_SQL. */
-export function eventParams(e: EventEntry): [number, number, string, string | null, string, number | null, number | null, number | null, number | null, string | null] {
-  return [e.seq, e.ts, e.source, e.zone, e.event, e.room_c, e.pipe_c, e.outdoor_c, e.duration_s, e.detail];
+export function eventParams(
+  e: EventEntry,
+): [number, number, string, string | null, string, number | null, number | null, number | null, number | null, number | null, string | null] {
+  return [e.seq, e.ts, e.source, e.zone, e.event, e.room_c, e.pipe_c, e.outdoor_c, e.setpoint_c ?? null, e.duration_s, e.detail];
 }
 
 /**

@@ -85,14 +85,15 @@ export function historySegments(
   return cover(from, to, usable.length - 1);
 }
 
-const SUM_COLUMNS = 'n, on_n, room_n, room_sum, pipe_n, pipe_sum, outdoor_n, outdoor_sum';
+const SUM_COLUMNS = 'n, on_n, room_n, room_sum, pipe_n, pipe_sum, outdoor_n, outdoor_sum, setpoint_last, setpoint_ts';
 // A raw sample read as a rollup bucket of one; named like the rollup columns because the
 // first arm of a UNION names the result's columns.
 const RAW_COLUMNS =
   '1 AS n, output AS on_n, ' +
   'room_c IS NOT NULL AS room_n, coalesce(room_c, 0) AS room_sum, ' +
   'pipe_c IS NOT NULL AS pipe_n, coalesce(pipe_c, 0) AS pipe_sum, ' +
-  'outdoor_c IS NOT NULL AS outdoor_n, coalesce(outdoor_c, 0) AS outdoor_sum';
+  'outdoor_c IS NOT NULL AS outdoor_n, coalesce(outdoor_c, 0) AS outdoor_sum, ' +
+  'setpoint_c AS setpoint_last, CASE WHEN setpoint_c IS NULL THEN NULL ELSE ts END AS setpoint_ts';
 
 /** The SQL and positional parameters of a history query over the given segments. */
 export function historySql(
@@ -112,10 +113,14 @@ export function historySql(
   }
   if (arms.length === 0) arms.push(`SELECT 0 AS b, ${RAW_COLUMNS} FROM samples WHERE 0`);
   // better-sqlite3 binds every JS number as REAL, so the grid is cast for integer division.
+  // The setpoint is the bucket's last one, not an average (see SAMPLES_SETPOINT_SQL): max() is the
+  // query's only min/max aggregate, so SQLite takes the bare setpoint_last from the row holding
+  // max(setpoint_ts); with no setpoint in the bucket every row's is NULL and so is the answer.
   const sql = `SELECT (b - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS k, sum(n) AS n, sum(on_n) AS on_n,
       sum(room_n) AS room_n, sum(room_sum) AS room_sum,
       sum(pipe_n) AS pipe_n, sum(pipe_sum) AS pipe_sum,
-      sum(outdoor_n) AS outdoor_n, sum(outdoor_sum) AS outdoor_sum
+      sum(outdoor_n) AS outdoor_n, sum(outdoor_sum) AS outdoor_sum,
+      max(setpoint_ts) AS setpoint_ts, setpoint_last
     FROM (${arms.join('\n      UNION ALL\n      ')})
     GROUP BY k ORDER BY k`;
   return { sql, params };
@@ -132,6 +137,8 @@ export interface HistoryRow {
   pipe_sum: number;
   outdoor_n: number;
   outdoor_sum: number;
+  /** The setpoint of the bucket's latest sample that had one; null: none had. */
+  setpoint_last: number | null;
 }
 
 /** Turns historySql's rows into points: averages, duty, and the first point's ts clamped to `from`. */
@@ -141,6 +148,7 @@ export function historyPoints(rows: readonly HistoryRow[], plan: HistoryPlan, fr
     room_c: r.room_n > 0 ? r.room_sum / r.room_n : null,
     pipe_c: r.pipe_n > 0 ? r.pipe_sum / r.pipe_n : null,
     outdoor_c: r.outdoor_n > 0 ? r.outdoor_sum / r.outdoor_n : null,
+    setpoint_c: r.setpoint_last,
     duty: r.n > 0 ? r.on_n / r.n : null,
   }));
 }

@@ -25,6 +25,8 @@ export const Sample = z.strictObject({
   outdoor_c: Celsius.nullable(),
   /** Whether the zone's output was energised. */
   output: z.boolean(),
+  /** The setpoint in force (EventEntry's setpoint_c); absent or null: none (an on/off zone, a mode without one). */
+  setpoint_c: Celsius.nullable().exactOptional(),
 });
 export type Sample = z.infer<typeof Sample>;
 
@@ -41,6 +43,7 @@ export function sampleEvent(s: Sample): Omit<EventEntry, 'seq'> {
     room_c: s.room_c,
     pipe_c: s.pipe_c,
     outdoor_c: s.outdoor_c,
+    setpoint_c: s.setpoint_c ?? null,
     duration_s: null,
     detail: s.output ? SAMPLE_DETAIL.on : SAMPLE_DETAIL.off,
   };
@@ -53,7 +56,15 @@ export function sampleEvent(s: Sample): Omit<EventEntry, 'seq'> {
 export function sampleFromEvent(e: EventEntry): Sample | null {
   if (e.event !== 'SAMPLE' || e.zone === null) return null;
   if (e.detail !== SAMPLE_DETAIL.on && e.detail !== SAMPLE_DETAIL.off) return null;
-  return { zone: e.zone, ts: e.ts, room_c: e.room_c, pipe_c: e.pipe_c, outdoor_c: e.outdoor_c, output: e.detail === SAMPLE_DETAIL.on };
+  return {
+    zone: e.zone,
+    ts: e.ts,
+    room_c: e.room_c,
+    pipe_c: e.pipe_c,
+    outdoor_c: e.outdoor_c,
+    output: e.detail === SAMPLE_DETAIL.on,
+    setpoint_c: e.setpoint_c ?? null,
+  };
 }
 
 /** What a batch of samples adds to one rollup bucket; `row` binds to rollupUpsertSql's parameters. */
@@ -76,6 +87,9 @@ export interface RollupDelta {
     outdoor_sum: number;
     outdoor_min: number | null;
     outdoor_max: number | null;
+    /** The setpoint of the bucket's latest sample that had one, and that sample's instant; null: none had. */
+    setpoint_last: number | null;
+    setpoint_ts: number | null;
   };
 }
 
@@ -99,6 +113,8 @@ function emptyDelta(table: RollupTable, zone: string, bucket: number): RollupDel
       outdoor_sum: 0,
       outdoor_min: null,
       outdoor_max: null,
+      setpoint_last: null,
+      setpoint_ts: null,
     },
   };
 }
@@ -124,6 +140,12 @@ function addToDelta(delta: RollupDelta, s: Sample): void {
     r.outdoor_sum += s.outdoor_c;
     r.outdoor_min = r.outdoor_min === null ? s.outdoor_c : Math.min(r.outdoor_min, s.outdoor_c);
     r.outdoor_max = r.outdoor_max === null ? s.outdoor_c : Math.max(r.outdoor_max, s.outdoor_c);
+  }
+  const setpoint = s.setpoint_c ?? null;
+  // The latest by time, not by arrival: equal instants keep the later arrival, as the upsert does.
+  if (setpoint !== null && (r.setpoint_ts === null || s.ts >= r.setpoint_ts)) {
+    r.setpoint_last = setpoint;
+    r.setpoint_ts = s.ts;
   }
 }
 
@@ -159,7 +181,7 @@ export function rollupDeltas(samples: readonly Sample[]): RollupDelta[] {
 /** A rollup row's columns, in the order of the upsert's parameters. */
 const ROLLUP_COLUMNS = (() => {
   const cols = (c: string) => [`${c}_n`, `${c}_sum`, `${c}_min`, `${c}_max`];
-  return ['zone', 'bucket', 'n', 'on_n', ...cols('room'), ...cols('pipe'), ...cols('outdoor')] as (keyof RollupDelta['row'])[];
+  return ['zone', 'bucket', 'n', 'on_n', ...cols('room'), ...cols('pipe'), ...cols('outdoor'), 'setpoint_last', 'setpoint_ts'] as (keyof RollupDelta['row'])[];
 })();
 
 function upsertSql(table: RollupTable, parameter: (column: string) => string): string {
@@ -170,11 +192,15 @@ function upsertSql(table: RollupTable, parameter: (column: string) => string): s
     `${c}_min = min(coalesce(${c}_min, excluded.${c}_min), coalesce(excluded.${c}_min, ${c}_min))`,
     `${c}_max = max(coalesce(${c}_max, excluded.${c}_max), coalesce(excluded.${c}_max, ${c}_max))`,
   ];
+  // The bucket's setpoint is the one taken latest; every right-hand side reads the row as it was.
+  const newer = 'excluded.setpoint_ts IS NOT NULL AND (setpoint_ts IS NULL OR excluded.setpoint_ts >= setpoint_ts)';
   return `INSERT INTO ${table} (${ROLLUP_COLUMNS.join(', ')})
     VALUES (${ROLLUP_COLUMNS.map(parameter).join(', ')})
     ON CONFLICT (zone, bucket) DO UPDATE SET
       n = n + excluded.n, on_n = on_n + excluded.on_n,
-      ${[...merge('room'), ...merge('pipe'), ...merge('outdoor')].join(',\n      ')}`;
+      ${[...merge('room'), ...merge('pipe'), ...merge('outdoor')].join(',\n      ')},
+      setpoint_last = CASE WHEN ${newer} THEN excluded.setpoint_last ELSE setpoint_last END,
+      setpoint_ts = CASE WHEN ${newer} THEN excluded.setpoint_ts ELSE setpoint_ts END`;
 }
 
 /** The upsert that adds a RollupDelta's row (named parameters) to its bucket in `table`. */
@@ -185,8 +211,8 @@ export function rollupUpsertSql(table: RollupTable): string {
 /** Each tier's upsert with positional parameters in ROLLUP_COLUMNS order (cheaper to bind), built once. */
 const POSITIONAL_UPSERT_SQL = new Map(ROLLUP_TIERS.map((tier) => [tier.table, upsertSql(tier.table, () => '?')]));
 
-const INSERT_SAMPLE_SQL = `INSERT INTO samples (zone, ts, room_c, pipe_c, outdoor_c, output)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+const INSERT_SAMPLE_SQL = `INSERT INTO samples (zone, ts, room_c, pipe_c, outdoor_c, output, setpoint_c)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
 /**
  * The samples table and its rollup tiers on one database (created by SAMPLES_SCHEMA_SQL): how
@@ -213,7 +239,7 @@ export class SampleLog {
     if (samples.length === 0) return [];
     return this.db.transaction(() => {
       const insert = this.stmt(INSERT_SAMPLE_SQL);
-      const stored = samples.filter((s) => insert.run(s.zone, s.ts, s.room_c, s.pipe_c, s.outdoor_c, s.output ? 1 : 0).changes > 0);
+      const stored = samples.filter((s) => insert.run(s.zone, s.ts, s.room_c, s.pipe_c, s.outdoor_c, s.output ? 1 : 0, s.setpoint_c ?? null).changes > 0);
       for (const delta of rollupDeltas(stored)) {
         const row = delta.row;
         this.stmt(POSITIONAL_UPSERT_SQL.get(delta.table) as string).run(ROLLUP_COLUMNS.map((c) => row[c]));

@@ -59,3 +59,27 @@ export const SAMPLES_SCHEMA_SQL = `
         ${rollupTable('samples_1h')};
         ${rollupTable('samples_1d')};
 `;
+
+/**
+ * The setpoint in force, recorded with each SAMPLE event. An added column, so every row already
+ * stored keeps its place and reads NULL: history from before the migration has no recorded setpoint.
+ */
+export const EVENTS_SETPOINT_SQL = `
+        ALTER TABLE events ADD COLUMN setpoint_c REAL;
+`;
+
+/**
+ * The setpoint in force with each raw sample, and in each rollup tier the last setpoint of the
+ * bucket with the instant it was taken (setpoint_ts), not a sum: a setpoint holds until it
+ * changes, so an average over a bucket that saw a change would draw a value never in force. Old
+ * rows read NULL (nothing recorded), which history answers as a gap, not as a guess.
+ */
+export const SAMPLES_SETPOINT_SQL = `
+        ALTER TABLE samples ADD COLUMN setpoint_c REAL;
+        ALTER TABLE samples_15m ADD COLUMN setpoint_last REAL;
+        ALTER TABLE samples_15m ADD COLUMN setpoint_ts INTEGER;
+        ALTER TABLE samples_1h ADD COLUMN setpoint_last REAL;
+        ALTER TABLE samples_1h ADD COLUMN setpoint_ts INTEGER;
+        ALTER TABLE samples_1d ADD COLUMN setpoint_last REAL;
+        ALTER TABLE samples_1d ADD COLUMN setpoint_ts INTEGER;
+`;

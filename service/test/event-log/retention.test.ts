@@ -3,8 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventEntry } from '@boiler/shared';
 import {
   EVENTS_SCHEMA_SQL,
+  EVENTS_SETPOINT_SQL,
   INSERT_EVENT_SQL,
   SAMPLES_SCHEMA_SQL,
+  SAMPLES_SETPOINT_SQL,
   SampleLog,
   StatementCache,
   eventParams,
@@ -24,8 +26,8 @@ let log: SampleLog;
 let statements: StatementCache;
 beforeEach(() => {
   db = new Database(':memory:');
-  db.exec(EVENTS_SCHEMA_SQL);
-  db.exec(SAMPLES_SCHEMA_SQL);
+  db.exec(EVENTS_SCHEMA_SQL + EVENTS_SETPOINT_SQL);
+  db.exec(SAMPLES_SCHEMA_SQL + SAMPLES_SETPOINT_SQL);
   log = new SampleLog(db);
   statements = new StatementCache(db);
 });

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { siteDays, type EventEntry, type ZoneStatsReply } from '@boiler/shared';
-import { EVENTS_SCHEMA_SQL, INSERT_EVENT_SQL, ZoneStatsLog, eventParams, type ZoneStatsRequest } from '../../src/index.js';
+import { EVENTS_SCHEMA_SQL, EVENTS_SETPOINT_SQL, INSERT_EVENT_SQL, ZoneStatsLog, eventParams, type ZoneStatsRequest } from '../../src/index.js';
 import { useTempDir } from '../support/temp-files.js';
 
 // The per-day statistics' SQL on a real SQLite file, over hand-written ON/OFF sequences in Denver
@@ -22,7 +22,7 @@ let log: ZoneStatsLog;
 let seq: number;
 beforeEach(() => {
   db = temp.raw();
-  db.exec(EVENTS_SCHEMA_SQL);
+  db.exec(EVENTS_SCHEMA_SQL + EVENTS_SETPOINT_SQL);
   log = new ZoneStatsLog(db);
   seq = 0;
 });
