@@ -168,7 +168,7 @@ for (const screen of SCREENS) {
       await page.getByLabel('Dim after').selectOption({ label: '15 seconds' });
       await page.getByLabel('Dimmed brightness').selectOption({ label: '10 %' });
       await expect(page.getByText(/^Europe|^America|^UTC|^Asia|^Australia/)).toBeVisible();
-      await screenshot(page, `settings-${screen.name}`);
+      await screenshot(page, `kiosk-settings-${screen.name}`);
       await pageLink(page, 'Dashboard').click();
       await expect(page.getByRole('list', { name: 'Zones' }).getByRole('link')).toHaveCount(14);
       await expectDimmed(page);
