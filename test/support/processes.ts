@@ -67,7 +67,9 @@ export function startProcess(entry: string, env: Record<string, string>, nodeArg
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
-          reject(new Error(`timed out waiting for a log line; stderr:\n${errText.slice(-3000)}`));
+          // The wait's own condition and the last lines seen, so a failure says what was awaited and where the process was.
+          const recent = lines.slice(-8).map((l) => String(l.msg)).join(' | ');
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for a log line matching ${pred.toString().slice(0, 200)}; last lines: ${recent}; stderr:\n${errText.slice(-3000)}`));
         }, timeoutMs);
         const w = {
           pred,
