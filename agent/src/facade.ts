@@ -34,7 +34,7 @@ export type CommandAnswer =
 
 export interface EventQuery {
   zone?: string;
-  event?: EventKind;
+  event?: EventKind | readonly EventKind[];
   from?: number;
   to?: number;
   beforeSeq?: number;

@@ -36,7 +36,7 @@ export function registerCsvRoutes(app: HttpApp, source: CsvExportSource): void {
   app.get('/api/events.csv', { schema: { querystring: EventsCsvQuery } }, async (req, reply) => {
     const q = req.query;
     const timeZone = await siteZone();
-    const name = ['events', q.zone === undefined ? 'all' : fileNamePart(q.zone), q.event ?? 'all', siteDate(source.now(), timeZone)].join('-');
+    const name = ['events', q.zone === undefined ? 'all' : fileNamePart(q.zone), q.event === undefined ? 'all' : typeof q.event === 'string' ? q.event : q.event.join('_'), siteDate(source.now(), timeZone)].join('-');
     const rows = eventsCsv(
       (page) => source.events(page),
       {

@@ -167,7 +167,7 @@ export function historyCsvLine(p: HistoryPoint, timeZone: string): string {
 /** The events read both servers' JSON route makes: filters, newest first, at most `limit`. */
 export interface EventPageQuery {
   zone?: string;
-  event?: EventKind;
+  event?: EventKind | readonly EventKind[];
   from?: number;
   to?: number;
   beforeSeq?: number;

@@ -45,15 +45,23 @@ export function wholeNumber(name: string, min: number, max: number) {
   });
 }
 
-const eventKind = single('event').transform((raw, ctx): EventKind | undefined => {
+/** `event`: one kind, or several joined by commas (`ON,OFF,ALERT,COMMAND`: the log without its samples). */
+const eventKind = single('event').transform((raw, ctx): EventKind | EventKind[] | undefined => {
   if (raw === undefined) return undefined;
-  const e = EventKind.safeParse(raw);
-  if (e.success) return e.data;
-  ctx.addIssue({ code: 'custom', message: `event must be one of ${EventKind.options.join(', ')}` });
-  return z.NEVER;
+  const names = raw.split(',');
+  const kinds: EventKind[] = [];
+  for (const name of names) {
+    const e = EventKind.safeParse(name);
+    if (!e.success) {
+      ctx.addIssue({ code: 'custom', message: `event must be one of ${EventKind.options.join(', ')}, or several of them joined by commas` });
+      return z.NEVER;
+    }
+    if (!kinds.includes(e.data)) kinds.push(e.data);
+  }
+  return kinds.length === 1 ? kinds[0] : kinds;
 });
 
-/** `GET /api/events`: newest first, filtered by zone, kind, time window [from, to) and seq. */
+/** `GET /api/events`: newest first, filtered by zone, kind (or kinds), time window [from, to) and seq. */
 export const EventsQuery = z.object({
   zone: single('zone'),
   event: eventKind,
