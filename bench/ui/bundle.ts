@@ -10,11 +10,13 @@ import vue from '@vitejs/plugin-vue';
 
 export const pageDir = join(import.meta.dirname, 'page');
 
-/** Bytes of a file raw and gzipped at level 9. */
+/** Bytes of a file raw and gzipped at level 9; for a file a page loaded, the bytes of its body as sent, and their encoding. */
 export interface Sized {
   file: string;
   raw: number;
   gzip: number;
+  sent?: number;
+  encoding?: string;
 }
 
 export function gzipSize(content: Buffer): number {
@@ -32,8 +34,8 @@ export function jsFiles(dir: string): Sized[] {
     });
 }
 
-export function total(files: readonly Sized[], field: 'raw' | 'gzip'): number {
-  return files.reduce((sum, f) => sum + f[field], 0);
+export function total(files: readonly Sized[], field: 'raw' | 'gzip' | 'sent'): number {
+  return files.reduce((sum, f) => sum + (f[field] ?? Number.NaN), 0);
 }
 
 /** Builds one of the bench's pages (an .html under bench/ui/page) into outDir. */

@@ -9,7 +9,7 @@ import { gzipSize, type Sized } from './bundle.js';
  * Installed before the page's own scripts: resolves `window.__tilesDrawn` with page times (ms
  * since the navigation started) when fourteen tiles each show a reading (a temperature, or On/Off
  * for an on/off zone), and just after the frame that puts them on screen; with the resource
- * timings that say what the page waited for.
+ * timings that say what the page waited for and the app's own marks (main.ts, stores/link.ts).
  */
 const TILES_OBSERVER = `(() => {
   const drawn = () => {
@@ -29,8 +29,9 @@ const TILES_OBSERVER = `(() => {
       const inDom = performance.now();
       requestAnimationFrame(() => setTimeout(() => {
         const nav = performance.getEntriesByType('navigation')[0];
-        const resources = performance.getEntriesByType('resource').map((r) => ({ name: r.name, type: r.initiatorType, end: r.responseEnd }));
-        resolve({ inDom, painted: performance.now(), domContentLoaded: nav ? nav.domContentLoadedEventEnd : null, resources });
+        const resources = performance.getEntriesByType('resource').map((r) => ({ name: r.name, type: r.initiatorType, start: r.startTime, end: r.responseEnd }));
+        const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]));
+        resolve({ inDom, painted: performance.now(), domContentLoaded: nav ? nav.domContentLoadedEventEnd : null, resources, marks });
       }, 0));
     });
     observer.observe(document, { subtree: true, childList: true, characterData: true });
@@ -43,9 +44,13 @@ export interface NavigationRun {
   /** Navigation start to just after the frame that shows them. */
   painted: number;
   domContentLoaded: number | null;
-  /** When the last script arrived, and the session check (none on the floor page). */
+  /** When the last script arrived, and the session check was sent and answered (none on the floor page). */
   scriptsEnd: number | null;
+  sessionStart: number | null;
   sessionEnd: number | null;
+  /** The app's marks: its bundle evaluated (main.ts), its first snapshot in hand (stores/link.ts). */
+  evaluated: number | null;
+  firstSnapshot: number | null;
   /** Main-thread time in tasks and in script over the whole navigation (Chromium's own counters, ms). */
   taskMs: number;
   scriptMs: number;
@@ -110,8 +115,8 @@ export async function navigateOnce(browser: Browser, browserCdp: CDPSession, url
       page.on('response', (res) => {
         if (res.request().resourceType() !== 'script') return;
         bodies.push(
-          res.body().then((b) => {
-            scripts.push({ file: new URL(res.url()).pathname, raw: b.length, gzip: gzipSize(b) });
+          Promise.all([res.body(), res.request().sizes(), res.headerValue('content-encoding')]).then(([b, sizes, encoding]) => {
+            scripts.push({ file: new URL(res.url()).pathname, raw: b.length, gzip: gzipSize(b), sent: sizes.responseBodySize, encoding: encoding ?? 'identity' });
           }),
         );
       });
@@ -122,7 +127,8 @@ export async function navigateOnce(browser: Browser, browserCdp: CDPSession, url
         inDom: number;
         painted: number;
         domContentLoaded: number | null;
-        resources: { name: string; type: string; end: number }[];
+        resources: { name: string; type: string; start: number; end: number }[];
+        marks: Record<string, number>;
       };
     });
     const { metrics } = await cdp.send('Performance.getMetrics');
@@ -135,7 +141,10 @@ export async function navigateOnce(browser: Browser, browserCdp: CDPSession, url
       painted: got.painted,
       domContentLoaded: got.domContentLoaded,
       scriptsEnd: scriptEnds.length === 0 ? null : Math.max(...scriptEnds),
+      sessionStart: session?.start ?? null,
       sessionEnd: session?.end ?? null,
+      evaluated: got.marks['boiler:evaluated'] ?? null,
+      firstSnapshot: got.marks['boiler:first-snapshot'] ?? null,
       taskMs: metric('TaskDuration'),
       scriptMs: metric('ScriptDuration'),
       chromiumCpuMs: cpuMs,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
 import { HttpError, pathSegments, type HttpApp } from '@boiler/service';
@@ -31,19 +31,28 @@ export function uiFile(uiDir: string, urlPath: string): string | null {
   return wanted;
 }
 
+/** Whether a file of the UI is one of the build's assets, whose names change with their content. */
+function isHashedAsset(uiDir: string, file: string): boolean {
+  return relative(resolve(uiDir), file).split(sep)[0] === 'assets';
+}
+
 /**
  * Serves the built UI from uiDir with @fastify/static: each file there at start is a route of
  * its own (no wildcard, so no path a client writes can reach past the folder), with the UI's
- * security headers; index.html is never cached, the hashed assets for an hour.
+ * security headers. The build's brotli and gzip copies (file.br, file.gz) are sent in place of a
+ * file to a browser that accepts them, and are no routes of their own. The assets, named by
+ * their content, are cached for good; everything else (index.html) is asked for again each time.
  */
 export async function registerUi(app: HttpApp, uiDir: string | undefined): Promise<void> {
   if (uiDir === undefined) return;
   await app.register(fastifyStatic, {
     root: resolve(uiDir),
     wildcard: false,
+    preCompressed: true,
+    globIgnore: ['**/*.br', '**/*.gz'],
     cacheControl: false,
     setHeaders: (reply: FastifyReply, file: string) => {
-      reply.headers({ ...UI_HEADERS, 'cache-control': basename(file) === 'index.html' ? 'no-cache' : 'max-age=3600' });
+      reply.headers({ ...UI_HEADERS, 'cache-control': isHashedAsset(uiDir, file) ? 'public, max-age=31536000, immutable' : 'no-cache' });
     },
   });
 }

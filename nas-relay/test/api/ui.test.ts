@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError, createHttpApp, createLogger, type HttpApp } from '@boiler/service';
 import { answerWithUi, registerUi, uiFile } from '../../src/api/ui.js';
@@ -15,6 +16,9 @@ mkdirSync(join(uiDir, 'assets'), { recursive: true });
 mkdirSync(sibling, { recursive: true });
 writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>ui</title>');
 writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log("app")');
+// The build's compressed copies (electron.vite.config.ts), each with its own marker so the test can tell which was sent.
+writeFileSync(join(uiDir, 'assets', 'app.js.br'), brotliCompressSync('console.log("app, br")'));
+writeFileSync(join(uiDir, 'assets', 'app.js.gz'), gzipSync('console.log("app, gz")'));
 writeFileSync(join(sibling, 'secret.txt'), 'SIBLING-SECRET');
 writeFileSync(join(out, 'outside.txt'), 'OUTSIDE-SECRET');
 
@@ -37,11 +41,16 @@ afterAll(async () => {
 
 /** A GET with the path sent exactly as written (fetch would normalise dot segments away). */
 function get(path: string): Promise<{ status: number; body: string }> {
+  return getRaw(path).then(({ status, body }) => ({ status, body: body.toString() }));
+}
+
+/** A GET with the body as the bytes sent (not decoded whatever its content-encoding) and the headers. */
+function getRaw(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -66,6 +75,35 @@ describe('the relay serving the UI folder', () => {
     const { status, body } = await get(path);
     expect(body).not.toContain('SECRET');
     expect([200, 404]).toContain(status);
+  });
+
+  it("sends the build's brotli or gzip copy to a browser that accepts it, the file itself to one that does not", async () => {
+    const br = await getRaw('/assets/app.js', { 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toMatch(/javascript/);
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(brotliDecompressSync(br.body).toString()).toBe('console.log("app, br")');
+    const gz = await getRaw('/assets/app.js', { 'accept-encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).toString()).toBe('console.log("app, gz")');
+    const plain = await getRaw('/assets/app.js');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString()).toBe('console.log("app")');
+  });
+
+  it('serves the compressed copies as no files of their own', async () => {
+    for (const path of ['/assets/app.js.br', '/assets/app.js.gz']) {
+      const { body } = await getRaw(path);
+      expect(body.toString()).toContain('<title>ui</title>');
+    }
+  });
+
+  it('lets browsers keep the content-named assets for good and asks them to check index.html each time', async () => {
+    expect((await getRaw('/assets/app.js', { 'accept-encoding': 'br' })).headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await getRaw('/assets/app.js')).headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await getRaw('/index.html')).headers['cache-control']).toBe('no-cache');
+    expect((await getRaw('/')).headers['cache-control']).toBe('no-cache');
+    expect((await getRaw('/zones/Z1')).headers['cache-control']).toBe('no-cache');
   });
 
   it('answers 400 to malformed percent-encoding, not a thrown URIError', async () => {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { CommandState, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, PresetsReply, SchedulesReply, ZoneStatsReply, nestsDeeperThan, type CommandBody, type LiveClientMessage, type Preset } from '@boiler/shared';
+import { CommandState, EventsReply, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, PresetsReply, SchedulesReply, ZoneStatsReply, nestsDeeperThan, type CommandBody, type EventEntry, type LiveClientMessage, type Preset } from '@boiler/shared';
 import type { HistoryPoint } from '@boiler/shared';
-import { BackendError, type Backend, type CommandAccepted, type LiveFeed, type LiveHandlers, type ScheduleOf, type SignInResult } from './backend';
+import { takeEarlySession, takeEarlySocket, liveUrl, sessionUrl, type EarlySocket } from './head-start';
+import { CommandsReply, MAX_LISTED_COMMANDS, type CommandRecord } from './command-record';
+import { BackendError, type Backend, type EventsFilter, type CommandAccepted, type LiveFeed, type LiveHandlers, type ScheduleOf, type SignInResult } from './backend';
 
 const SessionInfo = z.object({ expires_at: z.number() });
 const Accepted = z.object({ id: z.uuid(), state: CommandState });
@@ -30,7 +32,8 @@ export class BrowserBackend implements Backend {
   async hasSession(): Promise<boolean> {
     if (this.key !== null) return true;
     try {
-      const res = await fetch(`${this.origin}/api/session`, { credentials: 'same-origin' });
+      // The check begun as the page's script started (head-start.ts), when there was one.
+      const res = await (takeEarlySession(sessionUrl(this.origin)) ?? fetch(sessionUrl(this.origin), { credentials: 'same-origin' }));
       if (res.status !== 200) return false;
       return SessionInfo.safeParse(await res.json()).success;
     } catch {
@@ -102,8 +105,27 @@ export class BrowserBackend implements Backend {
     return (await this.request('GET', '/api/presets', PresetsReply)).presets;
   }
 
+  async events(query: EventsFilter): Promise<EventEntry[]> {
+    const q = eventsParams(query);
+    q.set('limit', String(query.limit));
+    return (await this.request('GET', `/api/events?${q.toString()}`, EventsReply)).events;
+  }
+
+  async commands(limit: number): Promise<CommandRecord[]> {
+    return (await this.request('GET', `/api/commands?limit=${Math.min(MAX_LISTED_COMMANDS, Math.max(1, Math.floor(limit)))}`, CommandsReply)).commands;
+  }
+
+  exportUrl(path: string, query: URLSearchParams): string {
+    const q = query.toString();
+    return `${this.origin}${path}${q === '' ? '' : `?${q}`}`;
+  }
+
   live(handlers: LiveHandlers): LiveFeed {
-    return new LiveSocket(this.origin.replace(/^http/, 'ws') + '/api/live', this.key, handlers);
+    const url = liveUrl(this.origin);
+    // The socket begun as the page's script started is admitted by the session cookie alone; with a key to send it is not used.
+    const early = takeEarlySocket(url);
+    if (early !== null && this.key !== null) early.ws.close(1000, 'not used');
+    return new LiveSocket(url, this.key, handlers, this.key === null ? early : null);
   }
 
   private async request<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
@@ -132,6 +154,17 @@ export class BrowserBackend implements Backend {
   }
 }
 
+/** The events query's filters as query parameters (the limit is the caller's). */
+export function eventsParams(query: Omit<EventsFilter, 'limit'>): URLSearchParams {
+  const q = new URLSearchParams();
+  if (query.zone !== undefined) q.set('zone', query.zone);
+  if (query.event !== undefined) q.set('event', query.event);
+  if (query.from !== undefined) q.set('from', String(Math.floor(query.from)));
+  if (query.to !== undefined) q.set('to', String(Math.floor(query.to)));
+  if (query.beforeSeq !== undefined) q.set('before_seq', String(query.beforeSeq));
+  return q;
+}
+
 /** One live feed: the socket, its keepalive and its reconnecting. */
 class LiveSocket implements LiveFeed {
   private ws: WebSocket | null = null;
@@ -145,8 +178,9 @@ class LiveSocket implements LiveFeed {
     private readonly url: string,
     private readonly key: string | null,
     private readonly handlers: LiveHandlers,
+    early: EarlySocket | null = null,
   ) {
-    this.connect();
+    this.connect(early);
   }
 
   close(): void {
@@ -157,17 +191,31 @@ class LiveSocket implements LiveFeed {
     this.ws = null;
   }
 
-  private connect(): void {
+  /** Connects, or takes over a socket begun early: what it already saw is handled as if it came now, in order. */
+  private connect(early: EarlySocket | null = null): void {
     this.handlers.state('connecting');
-    const ws = new WebSocket(this.url);
+    const ws = early?.ws ?? new WebSocket(this.url);
     this.ws = ws;
-    ws.onopen = () => {
-      this.lastHeard = Date.now();
-      if (this.key !== null) this.send({ type: 'auth', key: this.key });
-      this.pingTimer = setInterval(() => this.keepAlive(), PING_EVERY_MS);
-    };
+    ws.onopen = () => this.opened();
     ws.onmessage = (e: MessageEvent) => this.received(e.data);
     ws.onclose = (e: CloseEvent) => this.lost(ws, e.code);
+    if (early === null) return;
+    // After the caller has this feed in hand (a close seen early may lead its handlers to close it).
+    queueMicrotask(() => {
+      if (ws !== this.ws || this.closed) return;
+      if (early.opened) this.opened();
+      for (const e of early.seen) {
+        if (ws !== this.ws || this.closed) return;
+        if (e.type === 'message') this.received((e as MessageEvent).data);
+        else this.lost(ws, (e as CloseEvent).code);
+      }
+    });
+  }
+
+  private opened(): void {
+    this.lastHeard = Date.now();
+    if (this.key !== null) this.send({ type: 'auth', key: this.key });
+    this.pingTimer = setInterval(() => this.keepAlive(), PING_EVERY_MS);
   }
 
   private send(message: LiveClientMessage): void {

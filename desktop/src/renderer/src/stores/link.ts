@@ -53,10 +53,15 @@ export const useLinkStore = defineStore('link', () => {
     piConnected.value = connected;
   }
 
+  let firstSnapshot = true;
+
   function received(m: LiveServerMessage): void {
     const at = Date.now();
     switch (m.type) {
       case 'snapshot':
+        // For the bench's stages (npm run bench -- --only ui): the page's first snapshot in hand.
+        if (firstSnapshot) performance.mark('boiler:first-snapshot');
+        firstSnapshot = false;
         // Values from a snapshot while the Pi is away may be old; their arrival here says nothing of their age.
         zones.replaceAll(m.zones, m.pi_connected ? at : null);
         system.set(m.system, m.system === null ? null : at);
