@@ -196,7 +196,11 @@ test('the schedule page at each screen size: usable, axe-clean, with now and the
     const axe = await new AxeBuilder({ page }).analyze();
     expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   }
-  await openSchedule(page, 'Z2');
+  // The water heater: an on/off zone, its blocks on or off.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await openSchedule(page, 'Z14');
+  await expect(page.getByRole('button', { name: /^Edit Monday: 00:00 (On|Off)/ })).toBeVisible();
+  await screenshot(page, 'schedule-onoff-desktop');
   await page.goto('/#/schedules');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Schedule: Default schedule');
   await screenshot(page, 'schedule-default-desktop');
