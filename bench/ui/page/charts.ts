@@ -9,7 +9,7 @@ import { createPinia } from 'pinia';
 import uPlot, { type AlignedData } from 'uplot';
 import type { CommandBody, HistoryPoint } from '@boiler/shared';
 import HistoryChart from '../../../desktop/src/renderer/src/components/HistoryChart.vue';
-import { useBackendImplementation, type Backend, type LiveHandlers } from '../../../desktop/src/renderer/src/backend/backend';
+import { useBackendImplementation, type Backend, type EventsFilter, type LiveHandlers } from '../../../desktop/src/renderer/src/backend/backend';
 import { BrowserBackend } from '../../../desktop/src/renderer/src/backend/browser-backend';
 import '../../../desktop/src/renderer/src/theme.css';
 
@@ -32,6 +32,9 @@ class KeptHistoryBackend implements Backend {
   zoneStats = (zone: string, from: number, to: number) => this.inner.zoneStats(zone, from, to);
   schedules = () => this.inner.schedules();
   presets = () => this.inner.presets();
+  events = (query: EventsFilter) => this.inner.events(query);
+  commands = (limit: number) => this.inner.commands(limit);
+  exportUrl = (path: string, query: URLSearchParams) => this.inner.exportUrl(path, query);
   async history(zone: string, from: number, to: number, points: number): Promise<HistoryPoint[]> {
     const hours = Math.round((to - from) / 3600_000);
     const key = `${zone} ${hours} ${points}`;

@@ -1,4 +1,5 @@
-import type { CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServerMessage, Preset, WeeklySchedule, ZoneStatsReply } from '@boiler/shared';
+import type { EventEntry, CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServerMessage, Preset, WeeklySchedule, ZoneStatsReply } from '@boiler/shared';
+import type { CommandRecord } from './command-record';
 
 /** Where the live socket to the relay stands. */
 export type LiveState = 'connecting' | 'open' | 'unreachable' | 'unauthorised';
@@ -48,6 +49,22 @@ export interface Backend {
   /** Every schedule: `default` first, then the zones with a week of their own. */
   schedules(): Promise<ScheduleOf[]>;
   presets(): Promise<Preset[]>;
+  /** Events newest first, by the read API's events query (zone, kinds, window, before_seq, limit). */
+  events(query: EventsFilter): Promise<EventEntry[]>;
+  /** The relay's newest commands (up to 500): who sent each and how it ended. */
+  commands(limit: number): Promise<CommandRecord[]>;
+  /** Where a CSV export (`/api/events.csv`, a zone's `history.csv`) is downloaded from, for a link the session admits. */
+  exportUrl(path: string, query: URLSearchParams): string;
+}
+
+/** The events query's parameters as the app gives them; `event` one kind or several joined by commas. */
+export interface EventsFilter {
+  zone?: string;
+  event?: string;
+  from?: number;
+  to?: number;
+  beforeSeq?: number;
+  limit: number;
 }
 
 /** A request the relay refused or that never reached it, with the relay's reason when it gave one. */
