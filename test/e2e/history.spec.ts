@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { test as plain, type Page } from '@playwright/test';
-import { ZoneStatsReply, EventsReply } from '@boiler/shared';
+import { ZoneStatsReply, EventsReply, HistoryReply, cToF } from '@boiler/shared';
 import { test, expect, startSite, type Site } from './support/site.js';
 import { signIn, tile } from './support/sign-in.js';
 import { screenshot } from './support/layout.js';
@@ -16,8 +16,21 @@ test('a zone page draws the zone history from the relay, for a day and for a wee
   const chart = page.getByRole('figure', { name: 'History of Z1' });
   await expect(chart).toBeVisible();
   // The simulator runs at 60x, so the replica holds hours of samples within a minute or two.
-  await expect(chart.locator('figcaption')).toHaveText(/^Day: \d+ points, room -?\d+ to -?\d+ °F$/);
+  const caption = /^Day: \d+ points, room -?\d+ to -?\d+ °F, setpoint (\d+)(?: to (\d+))? °F$/;
+  await expect(chart.locator('figcaption')).toHaveText(caption);
   await expect(chart.locator('canvas')).toBeVisible();
+
+  // The setpoint line is the one recorded with the samples (a solid step line named "Setpoint"), not
+  // the zone's setpoint now: the caption's range is made of setpoints the relay's history holds.
+  const legend = chart.locator('.u-legend .u-series th');
+  await expect(legend.filter({ hasText: /^Setpoint$/ })).toHaveCount(1);
+  await expect(legend.filter({ hasText: 'Setpoint now' })).toHaveCount(0);
+  const [, lo, hi] = caption.exec((await chart.locator('figcaption').textContent()) ?? '') ?? [];
+  const to = Date.now() + 3600_000; // the simulated clock runs behind the real one; a window past both ends
+  const recorded = HistoryReply.parse(await relayGet(site, `/api/zones/Z1/history?from=${to - 3 * 24 * 3600_000}&to=${to}&points=2000`)).points;
+  const setpointsF = new Set(recorded.flatMap((p) => (p.setpoint_c === null || p.setpoint_c === undefined ? [] : [Math.round(cToF(p.setpoint_c))])));
+  expect(setpointsF.size, 'the relay records setpoints').toBeGreaterThan(0);
+  for (const shown of [lo, hi ?? lo]) expect(setpointsF, `setpoint ${shown} °F in the caption`).toContain(Number(shown));
   const box = await chart.locator('canvas').boundingBox();
   expect(box?.width ?? 0).toBeGreaterThan(200);
 
@@ -100,7 +113,8 @@ seededTest('a month of one zone’s history draws with its stats, the numbers th
   await chart.getByRole('button', { name: 'Month' }).click();
   await expect(chart.getByRole('button', { name: 'Month' })).toHaveAttribute('aria-pressed', 'true');
   // Four weeks of 5-minute samples, thinned to about a point per pixel: hundreds of points.
-  await expect(chart.locator('figcaption')).toHaveText(/^Month: \d{3,4} points, room \d+ to \d+ °F$/);
+  // The seeded weeks were logged without setpoints (gaps in its line); the live simulator's days have them.
+  await expect(chart.locator('figcaption')).toHaveText(/^Month: \d{3,4} points, room \d+ to \d+ °F, setpoint \d+(?: to \d+)? °F$/);
   await expect(chart.locator('canvas')).toBeVisible();
 
   // The stats cover the chart's month: 30 or 31 site days, newest first.
