@@ -67,6 +67,17 @@ export interface EventsFilter {
   limit: number;
 }
 
+/** The events query's filters as query parameters (the limit is the caller's). */
+export function eventsParams(query: Omit<EventsFilter, 'limit'>): URLSearchParams {
+  const q = new URLSearchParams();
+  if (query.zone !== undefined) q.set('zone', query.zone);
+  if (query.event !== undefined) q.set('event', query.event);
+  if (query.from !== undefined) q.set('from', String(Math.floor(query.from)));
+  if (query.to !== undefined) q.set('to', String(Math.floor(query.to)));
+  if (query.beforeSeq !== undefined) q.set('before_seq', String(query.beforeSeq));
+  return q;
+}
+
 /** A request the relay refused or that never reached it, with the relay's reason when it gave one. */
 export class BackendError extends Error {
   constructor(

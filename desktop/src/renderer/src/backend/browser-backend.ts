@@ -3,7 +3,7 @@ import { CommandState, EventsReply, CommandStatus, HistoryReply, LiveServerMessa
 import type { HistoryPoint } from '@boiler/shared';
 import { takeEarlySession, takeEarlySocket, liveUrl, sessionUrl, type EarlySocket } from './head-start';
 import { CommandsReply, MAX_LISTED_COMMANDS, type CommandRecord } from './command-record';
-import { BackendError, type Backend, type EventsFilter, type CommandAccepted, type LiveFeed, type LiveHandlers, type ScheduleOf, type SignInResult } from './backend';
+import { BackendError, eventsParams, type Backend, type EventsFilter, type CommandAccepted, type LiveFeed, type LiveHandlers, type ScheduleOf, type SignInResult } from './backend';
 
 const SessionInfo = z.object({ expires_at: z.number() });
 const Accepted = z.object({ id: z.uuid(), state: CommandState });
@@ -154,17 +154,6 @@ export class BrowserBackend implements Backend {
   }
 }
 
-/** The events query's filters as query parameters (the limit is the caller's). */
-export function eventsParams(query: Omit<EventsFilter, 'limit'>): URLSearchParams {
-  const q = new URLSearchParams();
-  if (query.zone !== undefined) q.set('zone', query.zone);
-  if (query.event !== undefined) q.set('event', query.event);
-  if (query.from !== undefined) q.set('from', String(Math.floor(query.from)));
-  if (query.to !== undefined) q.set('to', String(Math.floor(query.to)));
-  if (query.beforeSeq !== undefined) q.set('before_seq', String(query.beforeSeq));
-  return q;
-}
-
 /** One live feed: the socket, its keepalive and its reconnecting. */
 class LiveSocket implements LiveFeed {
   private ws: WebSocket | null = null;
@@ -231,6 +220,7 @@ class LiveSocket implements LiveFeed {
   }
 
   private received(data: unknown): void {
+    performance.mark('tmp:received');
     this.lastHeard = Date.now();
     if (typeof data !== 'string') return;
     let raw: unknown;
@@ -246,6 +236,7 @@ class LiveSocket implements LiveFeed {
       console.warn('live: a message of no known shape was ignored', parsed.error.issues.slice(0, 3));
       return;
     }
+    performance.mark('tmp:parsed');
     if (parsed.data.type === 'snapshot') {
       this.attempt = 0;
       this.handlers.state('open');
