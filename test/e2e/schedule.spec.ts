@@ -137,6 +137,14 @@ test('a week edited by touch, mouse and ±, Monday copied to Tuesday–Friday, s
     sat: standAlone(defaults.sat, setpoint(defaults.fri[defaults.fri.length - 1])),
   };
 
+  // A look at the zone page loses nothing and sends nothing: the draft is still there on return.
+  const shown = (e: ScheduleEntry) => `${e.at} ${Math.round(cToF(setpoint(e)))}°`;
+  await page.getByRole('link', { name: '← Z3' }).click();
+  await page.getByRole('link', { name: 'Schedule', exact: true }).click();
+  await expect(page.getByRole('button', { name: `Edit Thursday: ${expectedMonday.map(shown).join(', ')}` })).toBeVisible();
+  await expect(page.getByText('Not sent: changes go to the Pi when you save.')).toBeVisible();
+  expect((await relayCommands(site)).filter((c) => c.body.type === 'schedule_set')).toHaveLength(0);
+
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expectConfirmed(page.getByRole('region', { name: 'Changes' }));
   const sent = (await relayCommands(site)).filter((c) => c.body.type === 'schedule_set');
@@ -150,7 +158,6 @@ test('a week edited by touch, mouse and ±, Monday copied to Tuesday–Friday, s
   // After a reload the page reads the week back from the relay.
   await page.reload();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Schedule: Z3 /);
-  const shown = (e: ScheduleEntry) => `${e.at} ${Math.round(cToF(setpoint(e)))}°`;
   for (const day of ['Monday', 'Tuesday', 'Friday'] as const) {
     await expect(page.getByRole('button', { name: `Edit ${day}: ${expectedMonday.map(shown).join(', ')}` })).toBeVisible();
   }

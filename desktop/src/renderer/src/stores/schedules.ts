@@ -4,6 +4,7 @@ import type { CommandBody, Preset, WeeklySchedule } from '@boiler/shared';
 import { backend, BackendError } from '../backend/backend';
 import { commandState, useCommandsStore } from './commands';
 import { applyConfirmed, reflects, type SiteSchedules } from '../schedule/site-schedules';
+import type { WeekPlan } from '../schedule/week';
 
 /** How often, and how many times, the relay's copy is read again after the Pi confirmed a change, until it shows it. */
 const REREAD_EVERY_MS = 500;
@@ -25,6 +26,20 @@ export const useSchedulesStore = defineStore('schedules', () => {
   let unseen: CommandBody[] = [];
   let rereadTimer: ReturnType<typeof setTimeout> | undefined;
   let rereads = 0;
+
+  /** Unsaved edits by schedule (a zone or `default`), kept while the owner looks at other pages. */
+  const drafts = shallowRef<ReadonlyMap<string, { plan: WeekPlan; follows: boolean }>>(new Map());
+
+  function keepDraft(target: string, plan: WeekPlan, follows: boolean): void {
+    drafts.value = new Map(drafts.value).set(target, { plan, follows });
+  }
+
+  function dropDraft(target: string): void {
+    if (!drafts.value.has(target)) return;
+    const next = new Map(drafts.value);
+    next.delete(target);
+    drafts.value = next;
+  }
 
   const presets = computed<readonly Preset[]>(() => [...site.value.presets].sort((a, b) => a.name.localeCompare(b.name)));
   const defaultWeek = computed<WeeklySchedule | null>(() => site.value.weeks.get('default') ?? null);
@@ -95,5 +110,5 @@ export const useSchedulesStore = defineStore('schedules', () => {
     return send({ type: 'preset_delete', name });
   }
 
-  return { site, loaded, problem, presets, defaultWeek, ownWeek, load, saveWeek, savePreset, applyPreset, deletePreset };
+  return { site, loaded, problem, presets, defaultWeek, ownWeek, load, saveWeek, savePreset, applyPreset, deletePreset, drafts, keepDraft, dropDraft };
 });
