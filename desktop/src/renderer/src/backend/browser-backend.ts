@@ -220,7 +220,6 @@ class LiveSocket implements LiveFeed {
   }
 
   private received(data: unknown): void {
-    performance.mark('tmp:received');
     this.lastHeard = Date.now();
     if (typeof data !== 'string') return;
     let raw: unknown;
@@ -236,7 +235,6 @@ class LiveSocket implements LiveFeed {
       console.warn('live: a message of no known shape was ignored', parsed.error.issues.slice(0, 3));
       return;
     }
-    performance.mark('tmp:parsed');
     if (parsed.data.type === 'snapshot') {
       this.attempt = 0;
       this.handlers.state('open');
