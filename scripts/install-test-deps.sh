@@ -5,11 +5,12 @@ set -euo pipefail
 # chromium: the UI's end-to-end tests; libsecret-1-dev, gnome-keyring, dbus: keytar builds and runs headless;
 # redis-server, mosquitto: the relay's cache and the MQTT baseline in the bench;
 # docker-compose: `docker-compose config` validates the compose file offline;
-# wireguard-go, wireguard-tools, iproute2: real tunnels between network namespaces;
+# wireguard-go, wireguard-tools (wg, wg-quick; without its recommends), nftables, iproute2: real
+# tunnels between network namespaces and the mesh's firewall rules (test/deploy, wireguard/);
 # prometheus: its promtool checks the relay's /metrics (without the node exporter it recommends);
 # faketime: libfaketime steps the agent's wall clock alone in the clock-step test.
-PACKAGES=(libsecret-1-dev gnome-keyring dbus redis-server mosquitto iproute2 openssl faketime)
-NO_RECOMMENDS=(docker-compose prometheus chromium)
+PACKAGES=(libsecret-1-dev gnome-keyring dbus redis-server mosquitto iproute2 openssl faketime wireguard-go nftables)
+NO_RECOMMENDS=(docker-compose prometheus chromium wireguard-tools)
 
 missing=()
 for p in "${PACKAGES[@]}" "${NO_RECOMMENDS[@]}"; do
