@@ -1,5 +1,5 @@
 // First: begins the live socket and the session check before the rest of the bundle is evaluated.
-import './backend/head-start';
+import { headStart } from './backend/head-start';
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import { z } from 'zod';
@@ -15,7 +15,7 @@ z.config({ jitless: true });
 // For the bench's stages (npm run bench -- --only ui): the bundle evaluated.
 performance.mark('boiler:evaluated');
 
-useBackendImplementation(new BrowserBackend());
+useBackendImplementation(new BrowserBackend(window.location.origin, headStart));
 const app = createApp(App).use(createPinia());
 app.use(createAppRouter());
 app.mount('#app');

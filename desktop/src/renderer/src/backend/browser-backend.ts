@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CommandState, EventsReply, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, PresetsReply, SchedulesReply, ZoneStatsReply, nestsDeeperThan, type CommandBody, type EventEntry, type LiveClientMessage, type Preset } from '@boiler/shared';
 import type { HistoryPoint } from '@boiler/shared';
-import { takeEarlySession, takeEarlySocket, liveUrl, sessionUrl, type EarlySocket } from './head-start';
+import type { EarlySocket, HeadStart } from './head-start';
 import { CommandsReply, MAX_LISTED_COMMANDS, type CommandRecord } from './command-record';
 import { BackendError, eventsParams, type Backend, type EventsFilter, type CommandAccepted, type LiveFeed, type LiveHandlers, type ScheduleOf, type SignInResult } from './backend';
 
@@ -27,13 +27,17 @@ const SILENT_FOR_MS = 25_000;
 export class BrowserBackend implements Backend {
   private key: string | null = null;
 
-  constructor(private readonly origin: string = window.location.origin) {}
+  /** `early`: the socket and the session check main.ts began before the app was evaluated, to take over. */
+  constructor(
+    private readonly origin: string = window.location.origin,
+    private readonly early: HeadStart | null = null,
+  ) {}
 
   async hasSession(): Promise<boolean> {
     if (this.key !== null) return true;
     try {
-      // The check begun as the page's script started (head-start.ts), when there was one.
-      const res = await (takeEarlySession(sessionUrl(this.origin)) ?? fetch(sessionUrl(this.origin), { credentials: 'same-origin' }));
+      const url = `${this.origin}/api/session`;
+      const res = await (this.early?.takeSession(url) ?? fetch(url, { credentials: 'same-origin' }));
       if (res.status !== 200) return false;
       return SessionInfo.safeParse(await res.json()).success;
     } catch {
@@ -121,9 +125,9 @@ export class BrowserBackend implements Backend {
   }
 
   live(handlers: LiveHandlers): LiveFeed {
-    const url = liveUrl(this.origin);
+    const url = `${this.origin.replace(/^http/, 'ws')}/api/live`;
     // The socket begun as the page's script started is admitted by the session cookie alone; with a key to send it is not used.
-    const early = takeEarlySocket(url);
+    const early = this.early?.takeSocket(url) ?? null;
     if (early !== null && this.key !== null) early.ws.close(1000, 'not used');
     return new LiveSocket(url, this.key, handlers, this.key === null ? early : null);
   }
