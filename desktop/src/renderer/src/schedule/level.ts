@@ -1,6 +1,6 @@
 import type { TemperatureUnit } from '@boiler/shared';
-import { degrees, setpointStep, setpointToCelsius, shownSetpoint } from '../display/temperature';
-import { clampSetpoint, type Level } from './week';
+import { degrees, setpointStep, setpointToCelsius, shownSetpoint } from '../display/temperature.js';
+import { clampSetpoint, type Level } from './week.js';
 
 /** A block's level in words: "68°" (heat) or "On" / "Off". */
 export function levelText(level: Level, unit: TemperatureUnit): string {

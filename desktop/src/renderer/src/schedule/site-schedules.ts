@@ -1,5 +1,5 @@
 import type { CommandBody, Preset, WeeklySchedule } from '@boiler/shared';
-import { isEmptyWeek, sameWeek } from './week';
+import { isEmptyWeek, sameWeek } from './week.js';
 
 /** The site's schedules as the relay lists them: `default` and each zone with a week of its own; and the presets. */
 export interface SiteSchedules {
