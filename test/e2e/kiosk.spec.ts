@@ -120,13 +120,19 @@ test('with a PIN set, settings and schedules are locked, the dashboard and zones
   await expect(page.getByRole('list', { name: 'Zones' })).toBeVisible();
 
   // Settings and schedules ask for the PIN; the address of either does too.
+  // (Each by its address too: the unlock page stays for the next one, so the heading alone proves little.)
+  const slash = '(/|%2F)';
   await pageLink(page, 'Settings').tap();
+  await expect(page).toHaveURL(new RegExp(`#/unlock\\?next=${slash}settings$`));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Enter the PIN');
   await expect(page.getByRole('heading', { name: 'Settings' })).toHaveCount(0);
   await pageLink(page, 'Schedules').tap();
+  await expect(page).toHaveURL(new RegExp(`#/unlock\\?next=${slash}schedules$`));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Enter the PIN');
   await page.goto('/?kiosk=1#/zones/Z2/schedule');
+  await expect(page).toHaveURL(new RegExp(`#/unlock\\?next=${slash}zones${slash}Z2${slash}schedule$`));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Enter the PIN');
+  await expect(page.getByRole('list', { name: 'Week' })).toHaveCount(0);
   await screenshot(page, 'kiosk-unlock-kiosk-800');
 
   // The dashboard and a zone page stay open, controls and all.

@@ -1,5 +1,6 @@
 import { test, expect } from './support/site.js';
 import { SCREENS, expectInView, expectUsableLayout, screenshot } from './support/layout.js';
+import type { Page } from '@playwright/test';
 import { signIn } from './support/sign-in.js';
 import { commandAndWait, siteNow } from './support/relay-commands.js';
 
@@ -13,6 +14,15 @@ test.beforeAll(async ({ site }) => {
   await commandAndWait(site, { type: 'setpoint', zone: 'Z9', setpoint_c: 19, override: 'next_change' });
   await commandAndWait(site, { type: 'boost', zone: 'Z10', minutes: 240 });
 });
+
+function pageLink(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name });
+}
+
+/** Digits by the PIN keypad labelled `label`. */
+async function pressDigits(page: Page, label: string, digits: string): Promise<void> {
+  for (const d of digits) await page.getByRole('group', { name: `${label}: keypad` }).getByRole('button', { name: d, exact: true }).click();
+}
 
 for (const screen of SCREENS) {
   test.describe(`at ${screen.width}x${screen.height}`, () => {
@@ -52,6 +62,46 @@ for (const screen of SCREENS) {
       await expect(chart.locator('figcaption')).toHaveText(/^Day: \d+ points/);
       await chart.scrollIntoViewIfNeeded();
       await screenshot(page, `zone-chart-${screen.name}`);
+    });
+    test('issue 13 pages fit the screen, controls apart and large enough: schedules, a zone schedule, events, settings (PIN keypad too), the PIN lock', async ({ page, site }) => {
+      await signIn(page, site.apiKey);
+      const h1 = page.getByRole('heading', { level: 1 });
+
+      await pageLink(page, 'Schedules').click();
+      await expect(h1).toHaveText(/^Schedule/);
+      await expect(page.getByRole('list', { name: 'Week' })).toBeVisible();
+      await expectUsableLayout(page, screen);
+      await screenshot(page, `schedules-${screen.name}`);
+
+      await page.goto('/#/zones/Z3/schedule');
+      await expect(h1).toHaveText(/^Schedule.*Z3/);
+      await expect(page.getByRole('list', { name: 'Week' })).toBeVisible();
+      await expectUsableLayout(page, screen);
+      await screenshot(page, `zone-schedule-${screen.name}`);
+
+      await pageLink(page, 'Events').click();
+      await expect(h1).toHaveText(/Events/);
+      await expectUsableLayout(page, screen);
+      await screenshot(page, `events-${screen.name}`);
+
+      await pageLink(page, 'Settings').click();
+      await expect(h1).toHaveText('Settings');
+      await expectUsableLayout(page, screen);
+      await screenshot(page, `settings-${screen.name}`);
+      await page.getByRole('button', { name: 'Set PIN' }).click();
+      await expect(page.getByRole('group', { name: 'New PIN: keypad' })).toBeVisible();
+      await expectUsableLayout(page, screen);
+      await screenshot(page, `settings-pin-${screen.name}`);
+      await pressDigits(page, 'New PIN', '1234');
+      await page.getByRole('button', { name: 'Next' }).click();
+      await pressDigits(page, 'New PIN again', '1234');
+      await page.getByRole('button', { name: 'Save PIN' }).click();
+      await page.getByRole('button', { name: 'Lock now' }).click();
+      await expect(page.getByRole('list', { name: 'Zones' })).toBeVisible();
+      await pageLink(page, 'Settings').click();
+      await expect(h1).toHaveText('Enter the PIN');
+      await expectUsableLayout(page, screen);
+      await screenshot(page, `unlock-${screen.name}`);
     });
   });
 }
