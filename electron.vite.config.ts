@@ -31,10 +31,12 @@ function precompressed(): Plugin {
 
 export default defineConfig({
   main: {
-    build: { outDir: 'out/main', rollupOptions: { input: { index: resolve(desktop, 'main/index.ts') } } },
+    // Bundled whole but for keytar (native, loaded lazily behind the secret store) and electron.
+    build: { outDir: 'out/main', externalizeDeps: false, rollupOptions: { input: { index: resolve(desktop, 'main/index.ts') }, external: ['electron', 'keytar', /^node:/] } },
   },
   preload: {
-    build: { outDir: 'out/preload', rollupOptions: { input: { index: resolve(desktop, 'preload/index.ts') } } },
+    // A sandboxed preload is one CommonJS file that may require only electron.
+    build: { outDir: 'out/preload', externalizeDeps: false, rollupOptions: { input: { index: resolve(desktop, 'preload/index.ts') }, external: ['electron'], output: { format: 'cjs', entryFileNames: '[name].cjs' } } },
   },
   renderer: {
     root: resolve(desktop, 'renderer'),

@@ -1,46 +1,104 @@
-import { app, BrowserWindow, ipcMain, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, powerSaveBlocker, safeStorage, session, shell as desktopShell, Tray, webContents } from 'electron';
 import { join } from 'node:path';
-import { IPC, type ConnectionInfo } from '../preload/api.js';
+import { pathToFileURL } from 'node:url';
+import { IPC, type LiveEvent } from '../preload/api.js';
+import { registerIpc } from './lib/ipc.js';
+import { PairingFile } from './lib/pairing.js';
+import { openSecretStore } from './lib/secret-store.js';
+import { Shell } from './lib/shell.js';
+import { loadBounds, saveBounds } from './lib/window-state.js';
+import { HIDDEN_CURSOR_CSS, SHELL_CSP, commandLineSwitches, mayLoad, mayNavigate, pageQuery, permissionAllowed, shellModeFrom, windowOptions } from './lib/window-options.js';
 
-// The main process stays thin: window, IPC and secrets. Logic lives in plain modules tested under Node.
+// The main process stays thin: it wires Electron to the plain modules in ./lib, tested under Node.
 
-function createWindow(): BrowserWindow {
-  const kiosk = process.argv.includes('--kiosk');
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 800,
-    kiosk,
-    fullscreen: kiosk,
-    show: false,
-    webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.mjs'),
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-    },
+const { mode, hideCursor } = shellModeFrom(process.argv);
+for (const [name, value] of commandLineSwitches(mode)) app.commandLine.appendSwitch(name, value);
+if (!app.requestSingleInstanceLock()) app.quit();
+
+const pageFile = join(import.meta.dirname, '../renderer/index.html');
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+const appUrl = devUrl ?? pathToFileURL(pageFile).href;
+const boundsFile = (): string => join(app.getPath('userData'), 'window.json');
+let tray: Tray | null = null;
+
+function pushLive(senderId: number, event: LiveEvent): void {
+  const target = webContents.fromId(senderId);
+  if (target !== undefined && !target.isDestroyed()) target.send(IPC.liveEvent, event);
+  if (tray !== null && event.kind === 'state') tray.setToolTip(`Boiler Controller: relay ${event.state}`);
+  else if (tray !== null && event.kind === 'message' && event.text.startsWith('{"type":"snapshot"')) tray.setToolTip('Boiler Controller: connected');
+}
+
+function lockDown(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(permissionAllowed()));
+  ses.setPermissionCheckHandler(() => permissionAllowed());
+  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !mayLoad(details.url, appUrl) }));
+  ses.webRequest.onHeadersReceived((details, callback) => callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [SHELL_CSP] } }));
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!mayNavigate(url, appUrl)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      // Links out (help pages) open in the system browser on the desktop; the kiosk opens nothing.
+      if (mode === 'desktop' && url.startsWith('https:')) void desktopShell.openExternal(url);
+      return { action: 'deny' };
+    });
   });
+}
+
+async function createWindow(): Promise<BrowserWindow> {
+  const bounds = mode === 'desktop' ? await loadBounds(boundsFile()) : undefined;
+  const win = new BrowserWindow(windowOptions(mode, join(import.meta.dirname, '../preload/index.cjs'), bounds));
+  if (mode === 'kiosk') {
+    win.setMenu(null);
+    const blocker = powerSaveBlocker.start('prevent-display-sleep');
+    win.on('closed', () => powerSaveBlocker.stop(blocker));
+    // A renderer that dies leaves a wall with nothing on it: start the app again.
+    win.webContents.on('render-process-gone', (_e, details) => {
+      if (details.reason === 'clean-exit') return;
+      app.relaunch();
+      app.exit(0);
+    });
+    if (hideCursor) win.webContents.on('did-finish-load', () => void win.webContents.insertCSS(HIDDEN_CURSOR_CSS));
+  } else {
+    if (bounds?.maximized === true) win.maximize();
+    win.on('close', () => {
+      const b = win.getNormalBounds();
+      void saveBounds(boundsFile(), { ...b, maximized: win.isMaximized() });
+    });
+  }
   win.on('ready-to-show', () => win.show());
-  // Navigation and new windows are denied; links leave for the system browser.
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https:')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  if (devUrl !== undefined) void win.loadURL(devUrl);
-  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  const query = pageQuery(mode);
+  if (devUrl !== undefined) await win.loadURL(`${devUrl}?${new URLSearchParams(query).toString()}`);
+  else await win.loadFile(pageFile, { query });
   return win;
 }
 
-ipcMain.handle(IPC.getConnection, (): ConnectionInfo => ({
-  relayUrl: process.env.RELAY_URL ?? 'https://127.0.0.1:8000',
-  hasKey: false,
-}));
+function createTray(): void {
+  tray = new Tray(nativeImage.createFromPath(join(process.resourcesPath, 'icons', '32x32.png')));
+  tray.setToolTip('Boiler Controller');
+  tray.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'Show', click: () => BrowserWindow.getAllWindows()[0]?.show() },
+      { label: 'Quit', role: 'quit' },
+    ]),
+  );
+}
 
-void app.whenReady().then(() => {
-  createWindow();
+void app.whenReady().then(async () => {
+  if (mode === 'kiosk') Menu.setApplicationMenu(null);
+  lockDown();
+  const secrets = await openSecretStore({ safeStorage, file: join(app.getPath('userData'), 'secrets.json') });
+  const core = new Shell(new PairingFile(join(app.getPath('userData'), 'pairing.json')), secrets, mode === 'kiosk');
+  await core.start();
+  registerIpc(ipcMain, core, appUrl, pushLive);
+  app.on('before-quit', () => core.closeAll());
+  if (mode === 'desktop') createTray();
+  await createWindow();
+  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow();
   });
 });
 

@@ -1,8 +1,5 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { IPC, type BoilerBridge, type ConnectionInfo } from './api.js';
+import { createBridge } from './bridge.js';
 
-const bridge: BoilerBridge = {
-  getConnection: () => ipcRenderer.invoke(IPC.getConnection) as Promise<ConnectionInfo>,
-};
-
-contextBridge.exposeInMainWorld('boiler', bridge);
+// Sandboxed: this file may import only `electron`; everything is bundled into one CommonJS file.
+contextBridge.exposeInMainWorld('boiler', createBridge(ipcRenderer));
