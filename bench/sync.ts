@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { EVENTS_SCHEMA_SQL } from '@boiler/service';
+import { EVENTS_SCHEMA_SQL, EVENTS_SETPOINT_SQL } from '@boiler/service';
 import { startAgent, command, postCommand, type AgentUnderTest } from '../test/support/agent-process.js';
 import { startRelay, type RelayUnderTest } from '../test/support/relay-process.js';
 import { seedSamples } from '../test/support/seed.js';
@@ -18,9 +18,10 @@ function rawInsertMs(rows: Record<string, unknown>[]): number {
     const db = new Database(join(dir, 'raw.db'));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.exec(EVENTS_SCHEMA_SQL);
+    // The events table as both parts have it (with the setpoint the rows carry), nothing else: no samples, no rollups.
+    db.exec(EVENTS_SCHEMA_SQL + EVENTS_SETPOINT_SQL);
     const insert = db.prepare(
-      'INSERT INTO events (seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, duration_s, detail) VALUES (@seq, @ts, @source, @zone, @event, @room_c, @pipe_c, @outdoor_c, @duration_s, @detail)',
+      'INSERT INTO events (seq, ts, source, zone, event, room_c, pipe_c, outdoor_c, setpoint_c, duration_s, detail) VALUES (@seq, @ts, @source, @zone, @event, @room_c, @pipe_c, @outdoor_c, @setpoint_c, @duration_s, @detail)',
     );
     const t0 = performance.now();
     db.transaction(() => {
@@ -34,7 +35,23 @@ function rawInsertMs(rows: Record<string, unknown>[]): number {
   }
 }
 
-/** Catch-up of 10,000 events queued while the relay was away, against a raw insert of the same rows. */
+/** CPU time (user + system, ms) a process has used so far, from /proc (10 ms ticks); null where there is no /proc. */
+function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Catch-up of 10,000 events queued while the relay was away, against a raw insert of the same rows.
+ * Under the table: the CPU each process spent on it (from its link opening to 'caught up'), so a
+ * slow figure on a busy machine can be told from a slow apply.
+ */
 export async function benchCatchUp(): Promise<BenchRow[]> {
   let agent: AgentUnderTest | undefined;
   let relay: RelayUnderTest | undefined;
@@ -50,9 +67,21 @@ export async function benchCatchUp(): Promise<BenchRow[]> {
     const rows = db.prepare('SELECT * FROM events WHERE seq BETWEEN ? AND ?').all(seeded.first, seeded.last) as Record<string, unknown>[];
     db.close();
     const floor = rawInsertMs(rows);
+    const agentCpu0 = cpuMs(agent.proc.proc.pid);
     relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { dir, env: { LOG_LEVEL: 'info' } });
-    const done = await relay.proc.waitForLog((l) => l.msg === 'caught up' && Number(l.events) >= 9_980, 60_000);
+    const relayProc = relay.proc;
+    // Taken when the line arrives through the pipe: the relay may have begun the first page by then.
+    const relayCpu0 = await relayProc.waitForLog((l) => l.msg === 'agent link open', 30_000).then(() => cpuMs(relayProc.proc.pid));
+    const done = await relayProc.waitForLog((l) => l.msg === 'caught up' && Number(l.events) >= 9_980, 60_000);
+    const relayCpu1 = cpuMs(relayProc.proc.pid);
+    const agentCpu1 = cpuMs(agent.proc.proc.pid);
     const ms = Number(done.ms);
+    const detail = 'catch-up: CPU spent by each process (10 ms ticks), and the load';
+    const cpuRows: BenchRow[] = [];
+    if (relayCpu0 !== null && relayCpu1 !== null) cpuRows.push({ suite: 'sync', detail, name: 'relay CPU, link open to caught up', value: relayCpu1 - relayCpu0, unit: 'ms' });
+    if (agentCpu0 !== null && agentCpu1 !== null) cpuRows.push({ suite: 'sync', detail, name: 'agent CPU, relay start to caught up', value: agentCpu1 - agentCpu0, unit: 'ms' });
+    const load = readLoadAvg();
+    if (load !== '') cpuRows.push({ suite: 'sync', detail, name: 'load average (1 min), 2 cores', value: Number(load), unit: '' });
     return [
       {
         suite: 'sync',
@@ -62,12 +91,22 @@ export async function benchCatchUp(): Promise<BenchRow[]> {
         floor: { name: 'raw 1-tx insert ms', value: floor },
         target: { text: '≤ 2x the raw insert', met: ms <= 2 * floor },
       },
+      ...cpuRows,
     ];
   } finally {
     await relay?.stop();
     await agent?.stop();
     relay?.cleanup();
     agent?.cleanup();
+  }
+}
+
+/** The 1-minute load average, or '' where there is no /proc. */
+function readLoadAvg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '';
+  } catch {
+    return '';
   }
 }
 
