@@ -159,6 +159,18 @@ test('with a PIN set, settings and schedules are locked, the dashboard and zones
   await expect(dimLayer(page)).toHaveCount(0);
   await pageLink(page, 'Settings').tap();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Enter the PIN');
+
+  // A forgotten PIN: a wrong key clears nothing; the relay's API key clears it and opens Settings.
+  await page.getByText('Forgot the PIN?').tap();
+  await page.getByLabel("The relay's API key clears it").fill('not-the-key');
+  await page.getByRole('button', { name: 'Clear the PIN' }).tap();
+  await expect(page.getByRole('alert')).toHaveText('That key was not accepted.');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Enter the PIN');
+  await page.getByLabel("The relay's API key clears it").fill(site.apiKey);
+  await page.getByRole('button', { name: 'Clear the PIN' }).tap();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Settings');
+  await expect(page.getByText(/^No PIN:/)).toBeVisible();
+  expect((await page.evaluate('localStorage.getItem("boiler.kiosk.pin")')) as string | null).toBeNull();
 });
 
 for (const screen of SCREENS) {

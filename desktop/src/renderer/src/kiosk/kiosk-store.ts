@@ -1,6 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useSettingsStore } from '../stores/settings';
+import { useLinkStore } from '../stores/link';
+import type { SignInResult } from '../backend/backend';
 import { kioskFlag } from './flag';
 import { pinMatches } from './pin';
 
@@ -35,5 +37,18 @@ export const useKioskStore = defineStore('kiosk', () => {
     unlocked.value = true;
   }
 
-  return { enabled, dimmed, unlocked, locked, unlock, lock, setPin };
+  /**
+   * A forgotten PIN: whoever holds the API key is the owner, so a sign-in with it clears the PIN.
+   * A passer-by without the key can do nothing here (not even sign the screen out).
+   */
+  async function clearPinWithKey(key: string): Promise<SignInResult> {
+    const result = await useLinkStore().signIn(key);
+    if (result === 'signed_in') {
+      settings.clearPin();
+      unlocked.value = true;
+    }
+    return result;
+  }
+
+  return { enabled, dimmed, unlocked, locked, unlock, lock, setPin, clearPinWithKey };
 });
