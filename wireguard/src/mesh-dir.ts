@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, isWgKey, publicKeyOf } from './keys.js';
-import { MeshError, parseMesh, type Mesh, type Peer } from './mesh.js';
+import { MeshError, interfaceOf, parseMesh, type Mesh, type Peer } from './mesh.js';
 import { renderNftables, renderWgQuick } from './render.js';
 
 // A mesh directory on the owner's machine: mesh.json (the description, safe to share),
@@ -18,12 +18,19 @@ export function peerDir(dir: string, name: string): string {
   return join(dir, 'peers', name);
 }
 
+function peerInterface(mesh: Mesh, name: string): string {
+  const peer = mesh.peers.find((p) => p.name === name);
+  if (peer === undefined) throw new MeshError([`${name} is not in the mesh`]);
+  return interfaceOf(mesh, peer);
+}
+
+/** The wg-quick config for a peer, named as wg-quick wants: INTERFACE.conf. */
 export function wgConfFile(dir: string, mesh: Mesh, name: string): string {
-  return join(peerDir(dir, name), `${mesh.interface}.conf`);
+  return join(peerDir(dir, name), `${peerInterface(mesh, name)}.conf`);
 }
 
 export function nftFile(dir: string, mesh: Mesh, name: string): string {
-  return join(peerDir(dir, name), `${mesh.interface}.nft`);
+  return join(peerDir(dir, name), `${peerInterface(mesh, name)}.nft`);
 }
 
 /** Writes through a temporary file and a rename, with the mode set before any byte is written. */

@@ -39,6 +39,8 @@ export const Peer = z.strictObject({
   behind_nat: z.boolean().default(false),
   /** UDP port this peer listens on; the mesh's listen_port when unset. */
   listen_port: port.optional(),
+  /** This peer's interface name when it cannot be the mesh's (a name taken there already). */
+  interface: z.string().regex(/^[A-Za-z0-9_=+.-]{1,15}$/, 'expected an interface name of 1 to 15 letters, digits or _=+.-').optional(),
 });
 export type Peer = z.infer<typeof Peer>;
 
@@ -140,6 +142,11 @@ export function parseMesh(raw: unknown): Mesh {
 
   if (problems.length > 0 || !shape.success) throw new MeshError(problems);
   return { ...shape.data, peers };
+}
+
+/** The WireGuard interface's name on this peer. */
+export function interfaceOf(mesh: Pick<Mesh, 'interface'>, peer: Peer): string {
+  return peer.interface ?? mesh.interface;
 }
 
 /** The peers a peer has a tunnel to: the NAS is the hub; the Pi and the apps see only the NAS. */

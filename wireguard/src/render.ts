@@ -1,4 +1,4 @@
-import { tunnelPeers, type Mesh, type Peer } from './mesh.js';
+import { interfaceOf, tunnelPeers, type Mesh, type Peer } from './mesh.js';
 
 // Pure renderers: a peer's wg-quick config and its nftables rules, from the mesh and the keys.
 
@@ -6,7 +6,7 @@ import { tunnelPeers, type Mesh, type Peer } from './mesh.js';
 export const NFT_TABLE = 'boiler_mesh';
 
 /** Where the rules file goes on each machine: wg-quick's PostUp loads it. */
-export const NFT_INSTALL_PATH = (mesh: Mesh) => `/etc/wireguard/${mesh.interface}.nft`;
+export const nftInstallPath = (mesh: Mesh, peer: Peer) => `/etc/wireguard/${interfaceOf(mesh, peer)}.nft`;
 
 function listenPort(mesh: Mesh, peer: Peer): number {
   return peer.listen_port ?? mesh.listen_port;
@@ -25,7 +25,7 @@ export function renderWgQuick(mesh: Mesh, peer: Peer, privateKey: string, public
     `Address = ${peer.address}/24`,
     `ListenPort = ${listenPort(mesh, peer)}`,
     // The rules file replaces its own table whole, so a PostUp after a crash still leaves one copy.
-    `PostUp = nft -f ${NFT_INSTALL_PATH(mesh)}`,
+    `PostUp = nft -f ${nftInstallPath(mesh, peer)}`,
     `PostDown = nft delete table inet ${NFT_TABLE}`,
   ];
   for (const other of tunnelPeers(mesh, peer)) {
@@ -58,7 +58,7 @@ export function allowedIn(mesh: Mesh, peer: Peer): { from: Peer; port: number; w
  * machine's own firewall (policy accept): this table must not lock the owner out of SSH.
  */
 export function renderNftables(mesh: Mesh, peer: Peer): string {
-  const wg = mesh.interface;
+  const wg = interfaceOf(mesh, peer);
   const allow = allowedIn(mesh, peer);
   const inRules = allow.map((a) => `    iifname "${wg}" ip saddr ${a.from.address} tcp dport ${a.port} accept comment "${a.from.name}: ${a.what}"`);
   // On a NAS running the relay in Docker, a published port is DNAT-ed to the container, so the
@@ -66,7 +66,7 @@ export function renderNftables(mesh: Mesh, peer: Peer): string {
   const forwardRules = (peer.role === 'nas' ? allow : []).map((a) => `    iifname "${wg}" ip saddr ${a.from.address} meta l4proto tcp ct original proto-dst ${a.port} accept comment "${a.from.name}: ${a.what} (published container port)"`);
   return [
     `# Boiler Controller mesh: firewall for ${peer.name} (${peer.role}), made by \`npm run mesh -- render\`.`,
-    `# Loaded by wg-quick's PostUp (nft -f ${NFT_INSTALL_PATH(mesh)}); check with nft -c -f.`,
+    `# Loaded by wg-quick's PostUp (nft -f ${nftInstallPath(mesh, peer)}); check with nft -c -f.`,
     // Declaring then deleting the table makes the load idempotent: one copy, never two.
     `table inet ${NFT_TABLE}`,
     `delete table inet ${NFT_TABLE}`,
