@@ -7,6 +7,7 @@ import App from './App.vue';
 import { createAppRouter } from './router';
 import { useBackendImplementation } from './backend/backend';
 import { BrowserBackend } from './backend/browser-backend';
+import { ElectronBackend } from './backend/electron-backend';
 import './theme.css';
 
 // The page's CSP allows no eval, so zod's compiled parsers cannot run here; jitless skips its probe
@@ -15,7 +16,7 @@ z.config({ jitless: true });
 // For the bench's stages (npm run bench -- --only ui): the bundle evaluated.
 performance.mark('boiler:evaluated');
 
-useBackendImplementation(new BrowserBackend(window.location.origin, headStart));
+useBackendImplementation(window.boiler === undefined ? new BrowserBackend(window.location.origin, headStart) : new ElectronBackend(window.boiler));
 const app = createApp(App).use(createPinia());
 app.use(createAppRouter());
 app.mount('#app');

@@ -10,7 +10,7 @@ export function createAppRouter() {
     history: createWebHashHistory(),
     routes: [
       { path: '/', name: 'dashboard', component: DashboardView },
-      { path: '/sign-in', name: 'sign-in', component: SignInView },
+      { path: '/sign-in', name: 'sign-in', component: window.boiler === undefined ? SignInView : () => import('./views/PairingView.vue') },
       // Its own chunk: the zone page's chart (uPlot) and controls are not parsed before the dashboard is drawn.
       { path: '/zones/:zone', name: 'zone', component: () => import('./views/ZoneView.vue'), props: true },
       { path: '/zones/:zone/schedule', name: 'schedule', component: () => import('./views/ScheduleView.vue'), props: true, meta: { locked: true } },
