@@ -2,7 +2,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { test, expect } from './support/site.js';
 import { signIn, tile } from './support/sign-in.js';
-import { SCREENS } from './support/layout.js';
+import { SCREENS, screenshot } from './support/layout.js';
 
 /** Serious and critical findings of axe-core on the page as it stands, one line each. */
 async function seriousFindings(page: Page): Promise<string[]> {
@@ -65,9 +65,11 @@ for (const screen of SCREENS) {
       await page.getByRole('button', { name: 'Light', exact: true }).click();
       await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
       expect(await seriousFindings(page), 'settings, light').toEqual([]);
+      await screenshot(page, `settings-light-${screen.name}`);
       await nav('Dashboard').click();
       await expect(page.getByRole('list', { name: 'Zones' }).getByRole('link')).toHaveCount(14);
       expect(await seriousFindings(page), 'dashboard, light').toEqual([]);
+      await screenshot(page, `dashboard-light-${screen.name}`);
     });
   });
 }

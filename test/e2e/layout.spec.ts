@@ -82,7 +82,7 @@ for (const screen of SCREENS) {
       await pageLink(page, 'Events').click();
       await expect(h1).toHaveText(/Events/);
       await expectUsableLayout(page, screen);
-      await screenshot(page, `events-${screen.name}`);
+      await screenshot(page, `events-layout-${screen.name}`);
 
       await pageLink(page, 'Settings').click();
       await expect(h1).toHaveText('Settings');
