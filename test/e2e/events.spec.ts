@@ -186,7 +186,7 @@ for (const screen of SCREENS) {
   test.describe(`at ${screen.width}x${screen.height}`, () => {
     test.use({ viewport: { width: screen.width, height: screen.height }, hasTouch: screen.kiosk });
 
-    test('the events page fits, its controls apart and large enough, axe clean', async ({ page, site }) => {
+    test('the events page fits, its controls apart and large enough, axe clean; the zone page with its History CSV fits too', async ({ page, site }) => {
       await signIn(page, site.apiKey);
       await openEvents(page);
       // Everything, samples too: a full page and the button for the next.
@@ -203,6 +203,13 @@ for (const screen of SCREENS) {
       await expectUsableLayout(page, screen);
       expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
       await screenshot(page, `events-commands-${screen.name}`);
+
+      // The zone page's History CSV sits in its title line without crowding it.
+      await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Dashboard' }).click();
+      await page.getByRole('list', { name: 'Zones' }).getByRole('link', { name: /^Z1 / }).click();
+      await expect(page.getByRole('link', { name: 'History CSV' })).toBeVisible();
+      await expectUsableLayout(page, screen);
+      await screenshot(page, `events-zone-history-csv-${screen.name}`);
     });
   });
 }
