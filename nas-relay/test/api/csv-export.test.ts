@@ -161,6 +161,17 @@ describe('GET /api/events.csv over the relay’s replica', () => {
     expect(rows.map((r) => r[8]).every((v) => v !== undefined && v.startsWith('-') && Number.isFinite(Number(v)))).toBe(true);
   });
 
+  it('answers HEAD with the export’s headers and no body', async () => {
+    const url = await serve(seededReplica(3000));
+    const res = await fetch(`${url}/api/events.csv`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="events-all-all-/);
+    expect(await res.text()).toBe('');
+    // The server is still whole: a GET after it answers in full.
+    expect(parseCsv(await csvText(await fetch(`${url}/api/events.csv?limit=10`))).length).toBe(11);
+  });
+
   it('refuses a bad query with 400 and its reason, before reading anything', async () => {
     const reads: Reads = { pages: 0, rows: 0 };
     const url = await serve(seededReplica(10), reads);
