@@ -75,6 +75,9 @@ for (const screen of SCREENS) {
 
       await page.goto('/#/zones/Z3/schedule');
       await expect(h1).toHaveText(/^Schedule.*Z3/);
+      // A zone's schedule is under Schedules in the header.
+      await expect(pageLink(page, 'Schedules')).toHaveClass(/\bcurrent\b/);
+      await expect(pageLink(page, 'Dashboard')).not.toHaveClass(/\bcurrent\b/);
       await expect(page.getByRole('list', { name: 'Week' })).toBeVisible();
       await expectUsableLayout(page, screen);
       await screenshot(page, `zone-schedule-${screen.name}`);
