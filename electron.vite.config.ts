@@ -8,6 +8,25 @@ import vue from '@vitejs/plugin-vue';
 const desktop = resolve(import.meta.dirname, 'desktop/src');
 
 /**
+ * The renderer's head start (desktop/src/renderer/src/backend/head-start.ts) built as a plain
+ * script of its own, head-start.js, and loaded by a classic script tag ahead of the module
+ * scripts: it runs as soon as it arrives, before the app's chunks are compiled and evaluated, and
+ * opens the live socket and the session check to overlap them. Build only: in the dev server the
+ * app opens its own.
+ */
+function headStartScript(): Plugin {
+  return {
+    name: 'boiler-head-start',
+    apply: 'build',
+    buildStart() {
+      this.emitFile({ type: 'chunk', id: resolve(desktop, 'renderer/src/backend/head-start.ts'), fileName: 'head-start.js' });
+    },
+    // At the end of the head, after the CSP: a classic script still runs before any module script.
+    transformIndexHtml: () => [{ tag: 'script', attrs: { src: './head-start.js' }, injectTo: 'head' }],
+  };
+}
+
+/**
  * Writes a brotli (.br) and a gzip (.gz) copy beside each built .js, .css and .html: the relay
  * sends the one the browser accepts (nas-relay/src/api/ui.ts), a quarter of the bytes to a kiosk
  * on Wi-Fi, compressed once at build at the best levels rather than on every request.
@@ -40,18 +59,14 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(desktop, 'renderer'),
-    plugins: [vue(), precompressed()],
+    plugins: [vue(), headStartScript(), precompressed()],
     // electron-vite leaves the renderer unminified unless asked; the relay serves this build to
     // browsers and the kiosk parses it on every start (npm run bench -- --only ui: size, navigation).
-    // head-start.ts in a chunk of its own, which the entry imports first: it runs before the chunks
-    // of Vue, zod and the app are evaluated, whatever else the bundler splits off (a module
-    // inside a chunk runs only after every chunk that chunk imports).
     build: {
       minify: true,
       outDir: resolve(import.meta.dirname, 'out/renderer'),
       rollupOptions: {
         input: { index: resolve(desktop, 'renderer/index.html') },
-        output: { codeSplitting: { groups: [{ name: 'head-start', test: /backend[\\/]head-start\.ts$/ }] } },
       },
     },
   },

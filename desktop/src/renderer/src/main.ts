@@ -1,5 +1,3 @@
-// First: begins the live socket and the session check before the rest of the bundle is evaluated.
-import { headStart } from './backend/head-start';
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import { z } from 'zod';
@@ -16,7 +14,8 @@ z.config({ jitless: true });
 // For the bench's stages (npm run bench -- --only ui): the bundle evaluated.
 performance.mark('boiler:evaluated');
 
-useBackendImplementation(window.boiler === undefined ? new BrowserBackend(window.location.origin, headStart) : new ElectronBackend(window.boiler));
+// The live socket and session check head-start.js began before this bundle was compiled (none in a dev server).
+useBackendImplementation(window.boiler === undefined ? new BrowserBackend(window.location.origin, window.boilerHeadStart ?? null) : new ElectronBackend(window.boiler));
 const app = createApp(App).use(createPinia());
 app.use(createAppRouter());
 app.mount('#app');

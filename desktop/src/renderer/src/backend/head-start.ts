@@ -3,14 +3,15 @@
  *
  * Evaluating Vue, zod, the shared schemas and the app takes a cold page 100-250 ms here before it
  * mounts; begun only then, the socket's connect and the relay's snapshot, and the session check,
- * came after all of it. Begun here they overlap it. Nothing is parsed or trusted here: main.ts
- * hands this to the BrowserBackend, which takes the socket over with everything it received so
- * far (each message then parsed by the shared schemas, as any other) and the check's answer
- * (judged there too).
+ * came after all of it (and after the browser compiled every chunk). Begun here they overlap it.
+ * Nothing is parsed or trusted here: main.ts hands `window.boilerHeadStart` to the
+ * BrowserBackend, which takes the socket over with everything it received so far (each message
+ * then parsed by the shared schemas, as any other) and the check's answer (judged there too).
  *
- * This module imports nothing and only main.ts imports it, first, in a chunk of its own
- * (electron.vite.config.ts), so it is the first code of the app to run: that is why it acts on
- * import, which the rest of the app never does.
+ * The build makes this file a plain script of its own (head-start.js, no imports, no exports),
+ * loaded by a classic script tag ahead of the module scripts (electron.vite.config.ts), so it runs
+ * before the app's chunks are even compiled: that is why it acts when loaded, which the rest of
+ * the app never does. main.ts imports only its types.
  */
 
 /** A live socket begun early, with what it did before the app took it over. */
@@ -30,8 +31,18 @@ export interface HeadStart {
   takeSession(url: string): Promise<Response> | null;
 }
 
-/** Opens the socket and sends the check, for a page served over http(s) (not from a file in Electron). */
-function begin(origin: string): HeadStart | null {
+declare global {
+  interface Window {
+    /** Set by head-start.js before the app runs; null when it began nothing (a page from a file). */
+    boilerHeadStart?: HeadStart | null;
+  }
+}
+
+/**
+ * Opens the socket and sends the check, for a page served over http(s) (not from a file in
+ * Electron). A function expression called at once: the classic script declares no globals of its own.
+ */
+window.boilerHeadStart = (function begin(origin: string): HeadStart | null {
   if (!/^https?:\/\//.test(origin)) return null;
   let socket: EarlySocket | null = null;
   let session: { url: string; answer: Promise<Response> } | null = null;
@@ -65,6 +76,4 @@ function begin(origin: string): HeadStart | null {
       return s !== null && s.url === url ? s.answer : null;
     },
   };
-}
-
-export const headStart: HeadStart | null = begin(window.location.origin);
+})(window.location.origin);
