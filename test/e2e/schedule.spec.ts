@@ -176,7 +176,10 @@ test('a week edited by touch, mouse and ±, Monday copied to Tuesday–Friday, s
   await expect.poll(() => agentSchedule(site, 'Z5')).toEqual(expected);
   expect(await agentSchedule(site, 'Z6')).toEqual(expected);
   await expectConfirmed(page.getByRole('region', { name: 'Other zones and presets' }));
+  // Delete takes a second tap to confirm; the first alone sends nothing.
   await page.getByRole('button', { name: 'Delete preset Ski week' }).click();
+  expect((await relayCommands(site)).filter((c) => c.body.type === 'preset_delete')).toHaveLength(0);
+  await page.getByRole('button', { name: 'Confirm: delete preset Ski week' }).click();
   await expect(presets).toHaveCount(0);
   await expect.poll(async () => (await getJson<{ presets: unknown[] }>(site.agent.url, '/api/presets')).body.presets).toEqual([]);
 
