@@ -22,6 +22,8 @@ export const AgentEnv = z.object({
   SHARED_SECRET: envSecret.optional(),
   SHARED_SECRET_FILE: z.string().min(1).optional(),
   API_KEY: envSecret.optional(),
+  /** The API key in a file (0600; systemd credentials), read at start like SHARED_SECRET_FILE; wins over API_KEY. */
+  API_KEY_FILE: z.string().min(1).optional(),
   /** Requests per second each API client may make (bursts of twice that). */
   API_RATE_LIMIT: envNumber({ min: 1, max: 100_000 }).default(20),
   /**

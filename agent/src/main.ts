@@ -27,6 +27,8 @@ try {
   env = loadPartConfig(AgentEnv, { dir: dirname(import.meta.dirname) });
   zones = readZones(env.ZONES_FILE);
   secret = readSecret(env.SHARED_SECRET, env.SHARED_SECRET_FILE);
+  // Read once here: the key stays out of the unit file and the process list.
+  if (env.API_KEY_FILE !== undefined) env = { ...env, API_KEY: readSecret(undefined, env.API_KEY_FILE, 'API_KEY_FILE') };
   if (env.HARDWARE === 'sim') simOptions = simHouseOptions(env, zones, env.TIME_ZONE, realStart);
 } catch (err) {
   exitOnConfigError(err);

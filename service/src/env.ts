@@ -20,17 +20,18 @@ export function loadPartConfig<S extends z.ZodObject>(
  * Reads the link secret given inline (SHARED_SECRET, already checked by the part's schema) or as
  * a file (SHARED_SECRET_FILE: Docker and systemd credentials); the file wins, and its content
  * is held to the same rules (length, not the example's placeholder). Throws ConfigError.
+ * `variable` names the file's variable in the messages (API_KEY_FILE reads the same way).
  */
-export function readSecret(inline: string | undefined, file: string | undefined): string | undefined {
+export function readSecret(inline: string | undefined, file: string | undefined, variable = 'SHARED_SECRET_FILE'): string | undefined {
   if (file === undefined) return inline;
   let text: string;
   try {
     text = readFileSync(file, 'utf8').trim();
   } catch (err) {
-    throw new ConfigError([`SHARED_SECRET_FILE: cannot read ${file}: ${(err as Error).message}`]);
+    throw new ConfigError([`${variable}: cannot read ${file}: ${(err as Error).message}`]);
   }
   const checked = envSecret.safeParse(text);
-  if (!checked.success) throw new ConfigError(checked.error.issues.map((i) => `SHARED_SECRET_FILE: the secret in ${file}: ${i.message}`));
+  if (!checked.success) throw new ConfigError(checked.error.issues.map((i) => `${variable}: the secret in ${file}: ${i.message}`));
   return checked.data;
 }
 
