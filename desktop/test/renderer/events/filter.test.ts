@@ -38,7 +38,7 @@ describe('events and commands in words', () => {
     expect(sender(base)).toBe('api-key@10.0.0.7');
     expect(sender({ ...base, issued_by: 'kiosk' })).toBe('kiosk (api-key@10.0.0.7)');
     expect(outcome(base)).toBe('succeeded');
-    expect(outcome({ ...base, state: 'failed', result: { id: base.id, outcome: 'refused', error: { code: 'mode_not_auto', message: 'Z2 is not in AUTO' }, seq: null, finished_at: 2 } })).toBe('failed: Z2 is not in AUTO');
+    expect(outcome({ ...base, state: 'failed', result: { id: base.id, outcome: 'failed', error: { code: 'mode_not_auto', message: 'Z2 is not in AUTO' }, seq: null, finished_at: 2 } })).toBe('failed: Z2 is not in AUTO');
     expect(outcome({ ...base, state: 'dead', last_error: { code: 'timeout', message: 'no answer in 30 s' } })).toBe('dead: no answer in 30 s');
     expect(outcome({ ...base, state: 'queued' })).toBe('queued');
   });

@@ -1,5 +1,5 @@
 import type { EventEntry, CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServerMessage, Preset, WeeklySchedule, ZoneStatsReply } from '@boiler/shared';
-import type { CommandRecord } from './command-record';
+import type { CommandRecord } from './command-record.js';
 
 /** Where the live socket to the relay stands. */
 export type LiveState = 'connecting' | 'open' | 'unreachable' | 'unauthorised';

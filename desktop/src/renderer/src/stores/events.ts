@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import { siteDayStart, type EventEntry } from '@boiler/shared';
-import { backend, BackendError, eventsParams, type EventsFilter } from '../backend/backend';
-import { MAX_LISTED_COMMANDS, type CommandRecord } from '../backend/command-record';
+import { backend, BackendError, eventsParams, type EventsFilter } from '../backend/backend.js';
+import { MAX_LISTED_COMMANDS, type CommandRecord } from '../backend/command-record.js';
 
 /** The log's kinds as the filter offers them: `event` as the read API takes it (kinds joined by commas). */
 export const KIND_CHOICES = [

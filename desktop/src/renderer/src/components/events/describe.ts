@@ -1,6 +1,6 @@
 import type { CommandBody, EventEntry, TemperatureUnit } from '@boiler/shared';
-import { degrees } from '../../display/temperature';
-import type { CommandRecord } from '../../backend/command-record';
+import { degrees } from '../../display/temperature.js';
+import type { CommandRecord } from '../../backend/command-record.js';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
