@@ -123,6 +123,8 @@ export class Agent implements AgentFacade, OutboxSource {
   private lastSampleMinute = -1;
   private lastPersistMono = Number.NEGATIVE_INFINITY;
   private zoneCache: ZoneState[] = [];
+  /** Set when the state changed outside a tick (a command): the views are worked out for this instant when next read. */
+  private viewsDueAt: Instant | null = null;
   private systemCache: SystemState;
   private readonly sensorIds: string[];
   private readonly wiredInputs: ReadonlySet<string>;
@@ -397,11 +399,9 @@ export class Agent implements AgentFacade, OutboxSource {
         earlier = waiting.count;
         this.store.saveRuntime(STATE_KEY, savedStateOf({ ...applied.state, alive: this.aliveMark(now, applied.state) }), now.wall);
         this.saveSettingsChange(command.body, applied.state, now.wall);
-        const written = this.store.appendEvents([{ ...applied.event, detail: `${applied.event.detail ?? ''} [${command.id}]`.trim().slice(0, 500) }]);
-        const r: CommandResult = { id: command.id, outcome: 'succeeded', error: null, seq: written[0]?.seq ?? null, finished_at: now.wall };
-        this.store.audit({ ts: now.wall, commandId: command.id, actor, action: command.body.type, detail: canonicalJson(command.body).slice(0, 2000) });
-        this.store.recordCommand(command, hash, r, now.wall);
-        return [r, [...waiting.events, ...written]] as const;
+        const event = { ...applied.event, detail: `${applied.event.detail ?? ''} [${command.id}]`.trim().slice(0, 500) };
+        const run = this.store.recordExecution({ command, paramHash: hash, event, actor, at: now.wall });
+        return [run.result, [...waiting.events, run.event]] as const;
       });
     } catch (err) {
       // A command is answered succeeded only once stored (the relay's retries rely on it), so a
@@ -414,8 +414,9 @@ export class Agent implements AgentFacade, OutboxSource {
     this.state = applied.state;
     this.storageSucceeded(now);
     this.lastPersistMono = now.mono;
+    // The views follow when next read: the answer goes out before they are worked out.
+    this.viewsDueAt = now;
     this.bus.emit('events', events);
-    this.refreshViews(now);
     // Outputs follow on the next tick, beneath safety; run it now rather than waiting.
     setImmediate(() => void this.tick());
     return { kind: 'done', result, replayed: false };
@@ -457,10 +458,12 @@ export class Agent implements AgentFacade, OutboxSource {
   // ---- reads (API and relay link) -----------------------------------------------------
 
   zones(): ZoneState[] {
+    this.catchUpViews();
     return this.zoneCache;
   }
 
   system(): SystemState {
+    this.catchUpViews();
     return this.systemCache;
   }
 
@@ -837,7 +840,13 @@ export class Agent implements AgentFacade, OutboxSource {
     if (!full) this.pruning = false;
   }
 
+  /** Works out the views a command left due (see execute). */
+  private catchUpViews(): void {
+    if (this.viewsDueAt !== null) this.refreshViews(this.viewsDueAt);
+  }
+
   private refreshViews(now: Instant): void {
+    this.viewsDueAt = null;
     const zones = zoneStatesOf(this.config, this.state, this.readings, now);
     const system = systemStateOf(this.config, this.state, this.readings, now, this.hardware.kind);
     this.zoneCache = zones;

@@ -12,6 +12,7 @@ import {
   Preset,
   WeeklySchedule,
   ZoneName,
+  canonicalJson,
   parseUnknown,
   type HistoryPoint,
   type ZoneStatsReply,
@@ -70,6 +71,19 @@ export interface AuditEntry {
   actor: string;
   action: string;
   detail: string | null;
+}
+
+/** A command the agent ran, as recordExecution stores it. */
+export interface ExecutedCommand {
+  /** As parsed where it arrived. */
+  command: Command;
+  paramHash: string;
+  /** Its COMMAND event, before the store gives it its seq. */
+  event: NewEvent;
+  /** Who asked (the relay and its name, or the API and its caller). */
+  actor: string;
+  /** When it ran (wall ms): the event's, audit row's and outcome's time. */
+  at: number;
 }
 
 export interface AuditRow extends AuditEntry {
@@ -159,6 +173,20 @@ export class AgentStore {
   appendEvents(rows: readonly NewEvent[]): EventEntry[] {
     const parsed = rows.map((row, i) => parseUnknown(NewEvent, row, `event ${i}`));
     return this.transaction(() => this.appendValid(parsed));
+  }
+
+  /**
+   * appendEvents for rows parsed already (the waiting writes parse each on the way in): not
+   * parsed a second time, and no savepoint of its own, so it runs inside the caller's transaction.
+   */
+  appendParsedEvents(rows: readonly NewEvent[]): EventEntry[] {
+    this.requireTransaction('appendParsedEvents');
+    return this.appendValid(rows);
+  }
+
+  private requireTransaction(what: string): void {
+    // Outside one, each statement would commit alone: an event without its seq bump, or the reverse.
+    if (!this.db.inTransaction) throw new StoreError(`${what} runs inside transaction()`);
   }
 
   private appendValid(rows: readonly NewEvent[]): EventEntry[] {
@@ -434,8 +462,12 @@ export class AgentStore {
     const c = parseUnknown(Command, command, 'command');
     const r = parseUnknown(CommandResult, result, 'command result');
     if (r.id !== c.id) throw new StoreError(`result ${r.id} does not belong to command ${c.id}`);
+    this.insertCommand(c, paramHash, r, receivedAt);
+  }
+
+  /** One statement: atomic alone, and part of the caller's transaction without a savepoint of its own. */
+  private insertCommand(c: Command, paramHash: string, r: CommandResult, receivedAt: number): void {
     if (paramHash.length === 0) throw new StoreError(`command ${c.id} has an empty parameter hash`);
-    // One statement: atomic alone, and part of the caller's transaction without a savepoint of its own.
     try {
       this.stmt(
         `INSERT INTO commands (id, param_hash, body, outcome, result, received_at, finished_at)
@@ -449,9 +481,30 @@ export class AgentStore {
 
   /** Appends an audit row; returns its id. */
   audit(entry: AuditEntry): number {
-    const e = parseUnknown(AuditInput, entry, 'audit entry');
-    // One statement: atomic alone, and part of the caller's transaction without a savepoint of its own.
+    return this.insertAudit(parseUnknown(AuditInput, entry, 'audit entry'));
+  }
+
+  /** One statement: atomic alone, and part of the caller's transaction without a savepoint of its own. */
+  private insertAudit(e: AuditEntry): number {
     return Number(this.stmt('INSERT INTO audit (ts, command_id, actor, action, detail) VALUES (?, ?, ?, ?, ?)').run(e.ts, e.commandId, e.actor, e.action, e.detail).lastInsertRowid);
+  }
+
+  /**
+   * Stores a command the agent has just run, inside the caller's transaction (with the state it
+   * changed): its event with the next seq, its audit row and its succeeded outcome naming that
+   * seq. Nothing is parsed again here: the command was parsed where it arrived (the link's codec,
+   * the API's schema) and the rest is the agent's own typed making, so a command's commit is its
+   * SQL and its sync, not a second pass of the schemas; the tables' constraints still hold.
+   * Throws DuplicateCommandError if the id is already recorded.
+   */
+  recordExecution(run: ExecutedCommand): { result: CommandResult; event: EventEntry } {
+    this.requireTransaction('recordExecution');
+    const { command, at } = run;
+    const [event] = this.appendValid([run.event]) as [EventEntry];
+    const result: CommandResult = { id: command.id, outcome: 'succeeded', error: null, seq: event.seq, finished_at: at };
+    this.insertAudit({ ts: at, commandId: command.id, actor: run.actor.slice(0, 100), action: command.body.type, detail: canonicalJson(command.body).slice(0, 2000) });
+    this.insertCommand(command, run.paramHash, result, at);
+    return { result, event };
   }
 
   /** Audit rows, newest first, optionally of one command. */

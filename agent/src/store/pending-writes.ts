@@ -100,7 +100,7 @@ export class PendingWrites {
         let j = i;
         while (j < batch.length && (batch[j] as PendingWrite).kind === kind) j++;
         const run = batch.slice(i, j);
-        if (kind === 'event') out.push(...store.appendEvents(run.map((w) => (w as { event: NewEvent }).event)));
+        if (kind === 'event') out.push(...store.appendParsedEvents(run.map((w) => (w as { event: NewEvent }).event)));
         else out.push(...store.recordSamples(run.map((w) => (w as { sample: Sample }).sample)));
         i = j;
       }

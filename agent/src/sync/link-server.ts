@@ -20,7 +20,7 @@ import {
 import { commandTraceOn, frameBytes, linkProof, monotonicMicros, newNonce, refuseUpgrade, targetPath, traceCommand, verifyLinkProof, type LinkSession, type Logger } from '@boiler/service';
 import type { AgentBus } from '../bus.js';
 import type { OutboxSource } from '../facade.js';
-import { REAL_LINK_SERVER_DEPS, SOCKET_OPEN, type LinkServerDeps, type LinkSocket, type LinkSocketServer, type LinkTimers } from './link-socket.js';
+import { REAL_LINK_SERVER_DEPS, SOCKET_OPEN, batchingOf, type LinkServerDeps, type LinkSocket, type LinkSocketServer, type LinkTimers, type WriteBatching } from './link-socket.js';
 
 export interface LinkOptions {
   secret: string;
@@ -33,8 +33,14 @@ export interface LinkOptions {
   outboxWindow: number;
   /** A relay whose unsent bytes pass this is dropped; it will resync. */
   maxBufferedBytes: number;
-  /** Events per catch-up or sync page. */
+  /** Events per catch-up page (and per live send). */
   pageSize: number;
+  /**
+   * Events per full-sync page: fewer, so a page's JSON (about 190 bytes an event) stays under V8's
+   * large-object size (128 KiB). Larger, each page's text went straight to the old generation on
+   * both ends, and a year's full sync piled up some 15 MiB of it on the relay between collections.
+   */
+  syncPageSize: number;
   maxPayloadBytes: number;
 }
 
@@ -45,6 +51,7 @@ export const DEFAULT_LINK_OPTIONS: Omit<LinkOptions, 'secret' | 'agentName'> = {
   outboxWindow: 10_000,
   maxBufferedBytes: 8 * 1024 * 1024,
   pageSize: 1000,
+  syncPageSize: 400,
   maxPayloadBytes: 1024 * 1024,
 };
 
@@ -127,7 +134,7 @@ export class LinkServer {
     server.on('upgrade', this.onUpgrade);
     this.bus.on('events', this, (events) => {
       const urgent = events.some((e) => URGENT.has(e.event));
-      for (const s of this.sessions) s.eventsAppended(urgent);
+      for (const s of this.sessions) s.eventsAppended(events, urgent);
     });
     this.batchTimer = this.deps.timers.setInterval(() => {
       for (const s of this.sessions) s.flush();
@@ -141,8 +148,8 @@ export class LinkServer {
    * Takes a relay's connection once upgraded to a websocket: attach's upgrade path hands its
    * sockets here, and so can a framework's websocket route. The handshake starts at once.
    */
-  accept(socket: LinkSocket, remoteAddress: string): void {
-    const session = new RelaySession(socket, remoteAddress, this.source, this.codec, this.log, this.options, this.stats, this.deps, () => this.uptimeSeconds());
+  accept(socket: LinkSocket, remoteAddress: string, stream?: WriteBatching): void {
+    const session = new RelaySession(socket, remoteAddress, this.source, this.codec, this.log, this.options, this.stats, this.deps, () => this.uptimeSeconds(), stream);
     this.sessions.add(session);
     this.stats.connections++;
     socket.on('close', () => this.sessions.delete(session));
@@ -179,7 +186,8 @@ export class LinkServer {
       return;
     }
     socket.on('error', () => socket.destroy());
-    this.socketServer.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req.socket.remoteAddress ?? 'unknown'));
+    // The upgraded stream itself (ws writes its frames to it) is kept too, to batch a command's frames into one write.
+    this.socketServer.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req.socket.remoteAddress ?? 'unknown', batchingOf(socket)));
   }
 }
 
@@ -199,6 +207,12 @@ class RelaySession {
   /** The newest seq sent live on this socket. */
   private liveSeq = 0;
   private pendingEvents = false;
+  /**
+   * The events the bus announced since the last send, in seq order, as long as they follow on
+   * from liveSeq with no hole: then they are sent as they are rather than read back from the log.
+   * Null when they cannot be trusted to be all (too many, or a hole): the next send reads the log.
+   */
+  private announced: EventEntry[] | null = [];
   private readonly lastSentZone = new Map<string, string>();
   private lastSentSystem = '';
   private lastSentSettings = '';
@@ -225,6 +239,8 @@ class RelaySession {
     private readonly stats: LinkStats,
     deps: Pick<LinkServerDeps, 'timers' | 'monotonic'>,
     private readonly uptime: () => number,
+    /** The stream under the socket, when its writes can be held and let go together (a TCP or TLS socket). */
+    private readonly stream?: WriteBatching,
   ) {
     this.timers = deps.timers;
     this.monotonic = deps.monotonic;
@@ -268,10 +284,11 @@ class RelaySession {
     this.closeGuard = this.timers.setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
   }
 
-  eventsAppended(urgent: boolean): void {
+  eventsAppended(events: readonly EventEntry[], urgent: boolean): void {
     if (this.state !== 'open') return;
     if (this.frameArrivedUs !== undefined) this.eventsAppendedUs = monotonicMicros();
     this.pendingEvents = true;
+    this.announce(events);
     if (!urgent) return;
     if (!this.answering) return this.flush();
     // A command of this relay's: its events go before its answer, so the replica has them when the
@@ -315,10 +332,32 @@ class RelaySession {
     }
   }
 
-  /** Sends the events appended since the last send, in pages. */
+  /** Keeps what the bus announced while it follows on from what was sent (or from the last kept) with no hole and fits a page. */
+  private announce(events: readonly EventEntry[]): void {
+    const kept = this.announced;
+    if (kept === null) return;
+    let next = (kept.length === 0 ? this.liveSeq : (kept[kept.length - 1] as EventEntry).seq) + 1;
+    for (const e of events) {
+      if (e.seq !== next++ || kept.length >= this.options.pageSize) {
+        this.announced = null;
+        return;
+      }
+      kept.push(e);
+    }
+  }
+
+  /** Sends the events appended since the last send, in pages: as announced when that is all of them, else read from the log. */
   private flushEvents(): void {
     if (this.state !== 'open' || !this.pendingEvents) return;
     this.pendingEvents = false;
+    const announced = this.announced;
+    this.announced = [];
+    if (announced !== null) {
+      if (announced.length === 0) return;
+      this.sendEvents(announced);
+      this.liveSeq = (announced[announced.length - 1] as EventEntry).seq;
+      return;
+    }
     for (;;) {
       const events = this.source.eventsAfter(this.liveSeq, this.options.pageSize);
       if (events.length === 0) break;
@@ -410,6 +449,7 @@ class RelaySession {
       this.session = null;
       this.state = 'open';
       this.liveSeq = this.source.lastSeq();
+      this.announced = [];
       this.log.info({ address: this.address, client: this.client, last_seq: this.liveSeq }, 'relay link open');
       this.send('auth_ok', { last_seq: this.liveSeq });
       this.flush();
@@ -433,29 +473,9 @@ class RelaySession {
       case 'ack':
         this.stats.relayAckedSeq = Math.max(this.stats.relayAckedSeq, m.payload.last_seq);
         return;
-      case 'command_request': {
-        const id = m.payload.command.id;
-        traceCommand(this.log, id, 'received', this.frameArrivedUs);
-        const startedUs = this.frameArrivedUs === undefined ? 0 : monotonicMicros();
-        this.answering = true;
-        let result: CommandResult;
-        try {
-          result = this.runCommand(m.payload.command);
-        } finally {
-          this.answering = false;
-        }
-        // Committed: when the command's events reached the link, right after its transaction (a refusal writes nothing: now).
-        if (this.frameArrivedUs !== undefined) traceCommand(this.log, id, 'committed', this.eventsAppendedUs >= startedUs ? this.eventsAppendedUs : undefined);
-        traceCommand(this.log, id, 'answered');
-        this.send('command_response', { result }, m.id === undefined ? {} : { id: m.id });
-        // The state the command changed (its zone's views are refreshed by now), after the answer:
-        // the answer waits on no zone or system frame, and the zone does not wait for the next batch.
-        if (this.flushAfterAnswer) {
-          this.flushAfterAnswer = false;
-          this.flush();
-        }
+      case 'command_request':
+        this.answerCommand(m);
         return;
-      }
       case 'heartbeat':
         return;
       case 'auth_request':
@@ -480,6 +500,39 @@ class RelaySession {
         const unreachable: never = m;
         return unreachable;
       }
+    }
+  }
+
+  /**
+   * Runs a relay's command and answers it. Its events go first, so the replica has them when the
+   * UI hears "succeeded"; they and the answer leave in one write (the stream held between), one
+   * syscall and one wake-up of the relay rather than two. The state the command changed follows
+   * the answer in a write of its own (its zone's views are worked out then), so the answer waits
+   * on none of it and the zone does not wait for the next batch.
+   */
+  private answerCommand(m: MessageOf<'command_request'>): void {
+    const id = m.payload.command.id;
+    traceCommand(this.log, id, 'received', this.frameArrivedUs);
+    const startedUs = this.frameArrivedUs === undefined ? 0 : monotonicMicros();
+    this.stream?.cork();
+    try {
+      this.answering = true;
+      let result: CommandResult;
+      try {
+        result = this.runCommand(m.payload.command);
+      } finally {
+        this.answering = false;
+      }
+      // Committed: when the command's events reached the link, right after its transaction (a refusal writes nothing: now).
+      if (this.frameArrivedUs !== undefined) traceCommand(this.log, id, 'committed', this.eventsAppendedUs >= startedUs ? this.eventsAppendedUs : undefined);
+      traceCommand(this.log, id, 'answered');
+      this.send('command_response', { result }, m.id === undefined ? {} : { id: m.id });
+    } finally {
+      this.stream?.uncork();
+    }
+    if (this.flushAfterAnswer) {
+      this.flushAfterAnswer = false;
+      this.flush();
     }
   }
 
@@ -531,7 +584,7 @@ class RelaySession {
     const meta = id === undefined ? {} : { id };
     for (;;) {
       if (this.state !== 'open') return;
-      const events = cursor < last ? this.source.eventsAfter(cursor, Math.min(this.options.pageSize, last - cursor)) : [];
+      const events = cursor < last ? this.source.eventsAfter(cursor, Math.min(this.options.syncPageSize, last - cursor)) : [];
       const done = events.length === 0 || (events[events.length - 1] as EventEntry).seq >= last;
       const snapshot = page === 0 ? { zones: this.source.zones(), system: this.source.system(), last_seq: last, first_kept_seq: oldest } : null;
       this.send('full_sync_response', { page, done, snapshot, events }, meta);

@@ -28,6 +28,17 @@ export interface LinkSocket {
   on(event: 'pong', listener: () => void): this;
 }
 
+/** A stream whose writes can be held and then let go in one (Node's cork and uncork; they nest). */
+export interface WriteBatching {
+  cork(): void;
+  uncork(): void;
+}
+
+/** The upgraded stream's cork and uncork, when it has them (a net or TLS socket does). */
+export function batchingOf(stream: Duplex): WriteBatching | undefined {
+  return typeof stream.cork === 'function' && typeof stream.uncork === 'function' ? stream : undefined;
+}
+
 /** Turns an HTTP upgrade into a link socket (ws's WebSocketServer without a server of its own). */
 export interface LinkSocketServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, done: (socket: LinkSocket) => void): void;

@@ -118,6 +118,42 @@ describe('commands', () => {
     expect(store.auditTrail()).toEqual([{ id, ts: 2, commandId: null, actor: 'system', action: 'startup', detail: 'agent 0.1.0' }]);
   });
 
+  it('recordExecution stores the event with the next seq, the audit row and the succeeded outcome naming that seq, in the caller\'s transaction', () => {
+    const store = files.openStore();
+    const event = { ts: 7_000, source: 'command' as const, zone: 'Z1', event: 'COMMAND' as const, room_c: null, pipe_c: null, outdoor_c: null, duration_s: null, detail: `mode ON [${ID_A}]` };
+    const run = store.transaction(() => store.recordExecution({ command: command(ID_A), paramHash: paramHash(command(ID_A)), event, actor: 'relay:nas', at: 7_000 }));
+    expect(run.event).toMatchObject({ seq: 1, ...event });
+    expect(run.event).toEqual(store.eventsAfter(0, 10)[0]);
+    expect(run.result).toEqual({ id: ID_A, outcome: 'succeeded', error: null, seq: 1, finished_at: 7_000 });
+    expect(store.findCommand(ID_A)).toEqual({
+      id: ID_A,
+      paramHash: paramHash(command(ID_A)),
+      body: command(ID_A).body,
+      outcome: 'succeeded',
+      result: run.result,
+      receivedAt: 7_000,
+      finishedAt: 7_000,
+    });
+    expect(store.auditTrail({ commandId: ID_A })).toEqual([
+      { id: expect.any(Number) as number, ts: 7_000, commandId: ID_A, actor: 'relay:nas', action: 'zone_mode', detail: '{"mode":"ON","type":"zone_mode","zone":"Z1"}' },
+    ]);
+    expect(store.lastSeq()).toBe(1);
+
+    // The same id again: refused, and the transaction it ran in leaves nothing behind.
+    expect(() => store.transaction(() => store.recordExecution({ command: command(ID_A), paramHash: 'other', event, actor: 'relay:nas', at: 8_000 }))).toThrow(DuplicateCommandError);
+    expect(store.lastSeq()).toBe(1);
+    expect(store.auditTrail({ commandId: ID_A })).toHaveLength(1);
+  });
+
+  it('recordExecution and appendParsedEvents refuse to run outside a transaction (each statement would commit alone)', () => {
+    const store = files.openStore();
+    const event = { ts: 1, source: 'command' as const, zone: 'Z1', event: 'COMMAND' as const, room_c: null, pipe_c: null, outdoor_c: null, duration_s: null, detail: null };
+    expect(() => store.recordExecution({ command: command(ID_A), paramHash: 'h', event, actor: 'relay', at: 1 })).toThrow(StoreError);
+    expect(() => store.appendParsedEvents([event])).toThrow(StoreError);
+    expect(store.lastSeq()).toBe(0);
+    expect(store.findCommand(ID_A)).toBeNull();
+  });
+
   it('detects a corrupt stored result', () => {
     const store = files.openStore();
     execute(store, command(ID_A), 2_000);

@@ -7,7 +7,7 @@ import { Codec, PROTOCOL_VERSION, stateDigest, type Command, type EventEntry } f
 import { createLogger, linkProof, newNonce, nodeCompression } from '@boiler/service';
 import { AgentBus } from '../../src/bus.js';
 import { LinkServer, STREAM_LOW_WATER_BYTES, type LinkOptions } from '../../src/sync/link-server.js';
-import type { LinkSocketServer } from '../../src/sync/link-socket.js';
+import type { LinkSocketServer, WriteBatching } from '../../src/sync/link-socket.js';
 import { useTempFiles } from '../store/temp-store.js';
 import { StoredOutbox, zoneState } from './stored-outbox.js';
 import { SteppedClock } from '../../../test/fakes/stepped-clock.js';
@@ -41,13 +41,13 @@ function rig(options: Partial<LinkOptions> = {}) {
   link.attach(server);
   stops.push(() => link.stop(server));
   /** A relay connecting: the agent's end goes to the link, the scripted relay holds the other. */
-  const connect = (): { relay: ScriptedRelay; agentEnd: MemorySocket } => {
+  const connect = (stream?: WriteBatching): { relay: ScriptedRelay; agentEnd: MemorySocket } => {
     const [agentEnd, relayEnd] = memorySocketPair();
-    link.accept(agentEnd, '127.0.0.1');
+    link.accept(agentEnd, '127.0.0.1', stream);
     return { relay: new ScriptedRelay(relayEnd, () => clock.now()), agentEnd };
   };
-  const open = async (): Promise<{ relay: ScriptedRelay; agentEnd: MemorySocket }> => {
-    const c = connect();
+  const open = async (stream?: WriteBatching): Promise<{ relay: ScriptedRelay; agentEnd: MemorySocket }> => {
+    const c = connect(stream);
     const { agentProofValid } = await c.relay.handshake(SECRET);
     expect(agentProofValid).toBe(true);
     return c;
@@ -193,6 +193,30 @@ describe('LinkServer publishing', () => {
     expect(frame.payload.events.map((e) => e.event)).toEqual(['SAMPLE', 'SAMPLE', 'ON']);
   });
 
+  it('sends live events as the bus announced them, equal to the rows in the log; after a write it was not told of, reads the log again', async () => {
+    const { outbox, open } = rig({ batchIntervalMs: 60_000 });
+    const { relay } = await open();
+    await relay.waitFor('settings_update');
+    const first = relay.next('event_log_entry');
+    const announced = outbox.append(2, 'ON');
+    expect((await first).payload.events).toEqual(announced);
+    expect(announced).toEqual(outbox.store.eventsAfter(0, 10));
+
+    // Seqs 3-4 reach the log with no word on the bus; 5 is announced: the frame carries 3-5 from the log.
+    outbox.store.appendEvents([3, 4].map(() => ({ ts: 1, source: 'control' as const, zone: 'Z1', event: 'OFF' as const, room_c: null, pipe_c: null, outdoor_c: null, duration_s: null, detail: 'unannounced' })));
+    const second = relay.next('event_log_entry');
+    outbox.append(1, 'ON');
+    const frame = await second;
+    expect(seqs(frame.payload.events)).toEqual([3, 4, 5]);
+    expect(frame.payload.events).toEqual(outbox.store.eventsAfter(2, 10));
+
+    // Announced again from there on.
+    const third = relay.next('event_log_entry');
+    const sixth = outbox.append(1, 'OFF');
+    expect((await third).payload.events).toEqual(sixth);
+    expect(seqs(sixth)).toEqual([6]);
+  });
+
   it('a zone goes again only when something but its updated_at changed; system state likewise', async () => {
     const { clock, outbox, link, open } = rig({ batchIntervalMs: 2000 });
     const { relay } = await open();
@@ -262,7 +286,7 @@ describe('LinkServer catch-up and full sync', () => {
   });
 
   it('a range older than the outbox window is answered by a paged full sync: the snapshot on page 0, every event once, done on the last', async () => {
-    const { outbox, open } = rig({ pageSize: 8, outboxWindow: 10 });
+    const { outbox, open } = rig({ syncPageSize: 8, outboxWindow: 10 });
     outbox.append(30);
     const { relay } = await open();
     await relay.send('range_request', { after_seq: 2, to_seq: 30 }, { id: 'range-2' });
@@ -278,7 +302,7 @@ describe('LinkServer catch-up and full sync', () => {
   });
 
   it('a full sync after pruning starts at the oldest kept event and says so', async () => {
-    const { outbox, open } = rig({ pageSize: 50 });
+    const { outbox, open } = rig({ syncPageSize: 50 });
     outbox.append(20);
     // What pruning leaves (the store keeps a whole outbox window, so its own prune would take nothing here).
     files.raw().prepare('DELETE FROM events WHERE seq < 16').run();
@@ -291,7 +315,7 @@ describe('LinkServer catch-up and full sync', () => {
   });
 
   it('a stream sends its next page only once the socket has drained below the low-water mark, woken by the writes, not a timer', async () => {
-    const { clock, outbox, open } = rig({ pageSize: 1000 });
+    const { clock, outbox, open } = rig({ syncPageSize: 1000 });
     outbox.append(2500, 'SAMPLE', incompressibleDetail);
     const { relay, agentEnd } = await open();
     await relay.waitFor('settings_update');
@@ -326,7 +350,7 @@ describe('LinkServer catch-up and full sync', () => {
   });
 
   it('a stream the relay stops reading ends when the link closes, without another page', async () => {
-    const { outbox, open, link } = rig({ pageSize: 1000 });
+    const { outbox, open, link } = rig({ syncPageSize: 1000 });
     outbox.append(1500, 'SAMPLE', incompressibleDetail);
     const { relay, agentEnd } = await open();
     await relay.waitFor('settings_update');
@@ -364,6 +388,27 @@ describe('LinkServer commands and bad frames', () => {
     const at = (m: unknown) => relay.received.indexOf(m as never);
     expect(order.indexOf('event_log_entry')).toBeLessThan(at(answer));
     expect(at(answer)).toBeLessThan(at(zone));
+  });
+
+  it("a command's events and its answer leave in one write (the stream held from before it runs until after the answer); the zone after, apart", async () => {
+    const { outbox, open, clock } = rig({ batchIntervalMs: 60_000 });
+    const writes: string[] = [];
+    const { relay, agentEnd } = await open({ cork: () => writes.push('cork'), uncork: () => writes.push('uncork') });
+    await relay.waitFor('settings_update');
+    const send = agentEnd.send.bind(agentEnd);
+    agentEnd.send = (frame, options, done) => {
+      const text = typeof frame === 'string' ? frame : 'gzip';
+      writes.push(/"type":"(\w+)"/.exec(text)?.[1] ?? text);
+      send(frame, options, done);
+    };
+    outbox.answerCommand = (c) => {
+      const [event] = outbox.append(1, 'COMMAND');
+      outbox.zoneStates = [zoneState('Z1', { setpoint_c: 22 }), zoneState('Z2')];
+      return { kind: 'done', replayed: false, result: { id: c.id, outcome: 'succeeded', error: null, seq: event?.seq ?? null, finished_at: clock.now() } };
+    };
+    await relay.send('command_request', { command }, { id: command.id });
+    await relay.waitFor('zone_state_update', (m) => m.payload.zones.some((z) => z.setpoint_c === 22));
+    expect(writes).toEqual(['cork', 'event_log_entry', 'command_response', 'uncork', 'zone_state_update']);
   });
 
   it('a refused command is answered with its code (expired as expired, the rest as failed)', async () => {
