@@ -75,7 +75,7 @@ export class Relay {
     await this.cache.start();
     this.unsubscribe.push(
       this.link.listen({
-        applied: (events, at) => this.applied(events, at),
+        applied: (events, at, how) => this.applied(events, at, how.streamed),
         zones: (zones) => this.zonesChanged(zones),
         system: (system) => this.systemChanged(system),
         connected: () => {
@@ -168,12 +168,16 @@ export class Relay {
 
   // ---- what the link applied ---------------------------------------------------------------
 
-  private applied(events: readonly EventEntry[], at: number): void {
+  private applied(events: readonly EventEntry[], at: number, streamed: boolean): void {
     if (events.length === 0) return;
     this.lagByKind.urgent.record(events.filter((e) => e.event !== 'SAMPLE').map((e) => e.ts), at);
     this.lagByKind.sample.record(events.filter((e) => e.event === 'SAMPLE').map((e) => e.ts), at);
     this.metrics.eventsApplied(events);
-    this.writeThrough({ events });
+    // A page of history goes to the cache's ring of recent events as its newest event alone: the
+    // ring then starts again from there (it holds only a gap-free run of the newest seqs), rather
+    // than copying every page of a year's full sync, each copy kept just long enough to be
+    // promoted into the old generation (a full sync's peak memory was mostly those copies).
+    this.writeThrough({ events: streamed ? events.slice(-1) : events });
     this.live?.broadcast({ type: 'events', events: [...events] });
   }
 

@@ -112,8 +112,12 @@ export interface LinkClientStats {
 }
 
 export interface LinkListener {
-  /** Events applied to the replica, with the time they were applied (for lag). */
-  applied?(events: readonly EventEntry[], appliedAt: number): void;
+  /**
+   * Events applied to the replica, with the time they were applied (for lag). `streamed`: a page
+   * of a catch-up or full sync the relay asked for (history, up to a thousand events a page), not
+   * events the agent sent as they happened.
+   */
+  applied?(events: readonly EventEntry[], appliedAt: number, how: { streamed: boolean }): void;
   zones?(zones: readonly ZoneState[]): void;
   system?(system: SystemState): void;
   commandResult?(result: CommandResult): void;
@@ -163,6 +167,7 @@ export class AgentLink {
   private readonly options: LinkClientOptions;
   private readonly deps: AgentLinkDeps;
   private readonly listeners = new Set<LinkListener>();
+  private ackQueued = false;
   /** When the frame being handled arrived (monotonic µs), kept only while command stages are traced. */
   private frameArrivedUs: number | undefined;
 
@@ -526,12 +531,27 @@ export class AgentLink {
     const fresh = events.filter((e) => e.seq > before && e.seq <= after);
     this.stats.eventsApplied += fresh.length;
     const at = this.deps.now();
-    for (const l of this.listeners) l.applied?.(fresh, at);
-    this.sendAck();
+    const how = { streamed: allowGap || this.catchUp !== null };
+    for (const l of this.listeners) l.applied?.(fresh, at, how);
+    this.ackSoon();
   }
 
   private sendAck(): void {
     this.send('ack', { last_seq: this.replica.appliedSeq() });
+  }
+
+  /**
+   * Acks once the frames that arrived together are handled (a microtask): a command's events and
+   * its answer come in one write, and the answer is not held behind an ack's write to the agent;
+   * a burst of batches is acked once, with the newest seq.
+   */
+  private ackSoon(): void {
+    if (this.ackQueued) return;
+    this.ackQueued = true;
+    queueMicrotask(() => {
+      this.ackQueued = false;
+      if (this.open) this.sendAck();
+    });
   }
 
   /** Asks for what is missing, unless a request is already making progress. */

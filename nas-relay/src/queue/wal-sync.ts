@@ -30,16 +30,27 @@ export class WalSync {
   private running = false;
   private waiters: Waiter[] = [];
   private closed = false;
+  private kickQueued = false;
 
   constructor(
     private readonly walPath: string,
     private readonly sync: FileSync = fdatasync,
   ) {}
 
-  /** Notes a commit just made and starts syncing it (or queues it behind the sync running now). */
+  /**
+   * Notes a commit just made; its sync starts (or queues behind the one running now) as soon as the
+   * task that made it is done (a microtask), or at once when someone asks for durable(). So what
+   * the caller does right after its commit (hand a command to the agent, push an answer to the
+   * UIs) goes before the thread pool is woken for the sync, not behind that wake-up.
+   */
   committed(): void {
     this.written++;
-    this.kick();
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    queueMicrotask(() => {
+      this.kickQueued = false;
+      this.kick();
+    });
   }
 
   /** Resolves once every commit noted so far is on the disk; rejects if the sync that should cover it fails. */

@@ -37,8 +37,10 @@ describe('WalSync', () => {
     expect(await settled(wal.durable())).toBe('resolved'); // nothing written yet
 
     wal.committed();
+    await Promise.resolve();
+    expect(calls).toHaveLength(1); // the sync starts once the committing task is done, not when someone asks
     const first = wal.durable();
-    expect(calls).toHaveLength(1); // the sync starts at the commit, not when someone asks
+    expect(calls).toHaveLength(1);
     wal.committed(); // made while the first sync runs: that sync may have missed it
     const second = wal.durable();
     wal.committed();
@@ -103,7 +105,9 @@ describe('the SQLite queue store on the disk', () => {
     // The commit is visible (and safe from a crash of the process) at once ...
     const other = files.raw();
     expect(other.prepare('SELECT id FROM queue_commands').all()).toEqual([{ id: uuid(1) }]);
-    // ... and its sync, of the WAL file's inode, has started; durable() waits for it.
+    // ... and its sync, of the WAL file's inode, starts once this task is done; durable() waits for it.
+    expect(synced).toEqual([]);
+    await Promise.resolve();
     expect(synced).toEqual([statSync(`${files.path()}-wal`).ino]);
     const durable = store.durable();
     expect(await settled(durable)).toBe('pending');
@@ -111,6 +115,7 @@ describe('the SQLite queue store on the disk', () => {
     await durable;
 
     store.update({ ...store.get(uuid(1))!, state: 'sent', attempts: 1, sent_at: T0 }, { ...accepted(1), action: 'sent' });
+    await Promise.resolve();
     expect(synced).toHaveLength(2);
     release!();
     await store.durable();
