@@ -25,6 +25,8 @@ export const RelayEnv = z.object({
   TLS_CERT: z.string().min(1).optional(),
   TLS_KEY: z.string().min(1).optional(),
   API_KEY: envSecret.optional(),
+  /** The API key in a file (Docker secrets: /run/secrets/...), read at start like SHARED_SECRET_FILE; wins over API_KEY. */
+  API_KEY_FILE: z.string().min(1).optional(),
   SHARED_SECRET: envSecret.optional(),
   SHARED_SECRET_FILE: z.string().min(1).optional(),
   /** Requests per second each API client may make (bursts of twice that). */
@@ -42,7 +44,7 @@ export const RelayEnv = z.object({
 }).superRefine((env, ctx) => {
   // Without a key anyone who reaches the relay reads the house (empty or not) and commands it;
   // that is only acceptable when nobody but this machine can reach it.
-  if (env.API_KEY === undefined && !isLoopbackHost(env.HTTP_HOST)) {
+  if (env.API_KEY === undefined && env.API_KEY_FILE === undefined && !isLoopbackHost(env.HTTP_HOST)) {
     ctx.addIssue({ code: 'custom', path: ['API_KEY'], message: `required when HTTP_HOST (${env.HTTP_HOST}) is not loopback only: without it anyone who reaches the relay reads and commands the house` });
   }
 });

@@ -13,6 +13,8 @@ try {
   const s = readSecret(env.SHARED_SECRET, env.SHARED_SECRET_FILE);
   if (s === undefined) throw new ConfigError(['SHARED_SECRET: required (or SHARED_SECRET_FILE): the agent link is authenticated with it (unset)']);
   secret = s;
+  // Read once here: the key stays out of the compose file and the container's environment.
+  if (env.API_KEY_FILE !== undefined) env = { ...env, API_KEY: readSecret(undefined, env.API_KEY_FILE, 'API_KEY_FILE') };
   if ((env.TLS_CERT === undefined) !== (env.TLS_KEY === undefined)) throw new ConfigError(['TLS_CERT: TLS_CERT and TLS_KEY go together (only one is set)']);
   const linkProblems = linkTlsProblems(env);
   if (linkProblems.length > 0) throw new ConfigError(linkProblems);
