@@ -205,6 +205,9 @@ describe('nas-relay/docker-compose.yml (docker-compose config)', () => {
       command?: string[] | string;
       environment?: Record<string, string | null>;
       env_file?: unknown;
+      secrets?: (string | { source: string; target?: string })[];
+      read_only?: boolean;
+      tmpfs?: string[] | string;
       volumes?: (string | { type?: string; source?: string; target: string })[];
       ports?: (string | { target: number | string; published?: number | string })[];
       depends_on?: string[] | Record<string, unknown>;
@@ -214,6 +217,7 @@ describe('nas-relay/docker-compose.yml (docker-compose config)', () => {
     interface Config {
       services: Record<string, Service>;
       volumes?: Record<string, unknown>;
+      secrets?: Record<string, { file?: string }>;
     }
     let config: Config;
     let relay: Service;
@@ -248,7 +252,7 @@ describe('nas-relay/docker-compose.yml (docker-compose config)', () => {
       loaded();
       const env = relay.environment ?? {};
       // From env_file .env (here: .env.example).
-      expect(env.SHARED_SECRET).toBe(parseDotenv(read('nas-relay/.env.example')).SHARED_SECRET);
+      expect(env.PI_WS_URL).toBe(parseDotenv(read('nas-relay/.env.example')).PI_WS_URL);
       // From the compose file, over .env.
       expect(env.REDIS_URL).toBe('redis://redis:6379');
       expect(Object.keys(config.services)).toContain(new URL(env.REDIS_URL ?? 'redis://-').hostname);
@@ -272,6 +276,38 @@ describe('nas-relay/docker-compose.yml (docker-compose config)', () => {
       expect(dependsOn).toContain('redis');
       // Not switched off here: the image's HEALTHCHECK applies (checked below).
       expect(relay.healthcheck?.disable ?? false).toBe(false);
+    });
+
+    it('hands the relay its secrets as files (Docker secrets), never as environment values', () => {
+      loaded();
+      const env = relay.environment ?? {};
+      const mounted = (relay.secrets ?? []).map((s) => (typeof s === 'string' ? s : s.source)).sort();
+      expect(mounted).toEqual(['api_key', 'shared_secret']);
+      expect(Object.keys(config.secrets ?? {}).sort()).toEqual(['api_key', 'shared_secret']);
+      expect(config.secrets?.shared_secret?.file).toBe(join(projectDir, 'secrets', 'shared_secret'));
+      expect(config.secrets?.api_key?.file).toBe(join(projectDir, 'secrets', 'api_key'));
+      // Where Docker mounts a service's secret by default, and what the relay reads through *_FILE.
+      expect(env.SHARED_SECRET_FILE).toBe('/run/secrets/shared_secret');
+      expect(env.API_KEY_FILE).toBe('/run/secrets/api_key');
+      // A secret .env still holds (here: .env.example's placeholders) is blanked, so it never reaches the container.
+      expect(parseDotenv(read('nas-relay/.env.example')).SHARED_SECRET).toMatch(/REPLACE-ME/);
+      expect(env.SHARED_SECRET).toBe('');
+      expect(env.API_KEY).toBe('');
+      // What the relay's config makes of that environment: no inline secret, both files, and the
+      // off-loopback key check satisfied by the file.
+      const checked = loadConfig(RelayEnv, env as Record<string, string>);
+      expect(checked).toMatchObject({ SHARED_SECRET_FILE: '/run/secrets/shared_secret', API_KEY_FILE: '/run/secrets/api_key', HTTP_HOST: '0.0.0.0' });
+      expect(checked.SHARED_SECRET).toBeUndefined();
+      expect(checked.API_KEY).toBeUndefined();
+    });
+
+    it('runs the relay read-only, with only /data (its volume) and a /tmp tmpfs writable', () => {
+      loaded();
+      expect(relay.read_only).toBe(true);
+      const tmpfs = Array.isArray(relay.tmpfs) ? relay.tmpfs : [relay.tmpfs ?? ''];
+      expect(tmpfs.map((t) => t.split(':')[0])).toEqual(['/tmp']);
+      const targets = (relay.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[1] : v.target));
+      expect(targets).toEqual(['/data']);
     });
 
     it('runs a pinned Redis as a cache only, with a redis-cli ping healthcheck', () => {
