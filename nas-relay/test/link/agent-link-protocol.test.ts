@@ -60,11 +60,14 @@ function rig(options: Partial<LinkClientOptions> = {}, randoms: number[] = []) {
     { createSocket, timers: clock, now: () => clock.now(), monotonic: () => clock.monotonic(), random: () => randoms.shift() ?? 0.5 },
   );
   stops.push(() => link.stop());
-  const heard = { connected: 0, disconnected: 0, applied: [] as number[], results: [] as CommandResult[], zones: [] as string[] };
+  const heard = { connected: 0, disconnected: 0, applied: [] as number[], streamed: [] as number[], results: [] as CommandResult[], zones: [] as string[] };
   link.listen({
     connected: () => heard.connected++,
     disconnected: () => heard.disconnected++,
-    applied: (events) => heard.applied.push(...events.map((e) => e.seq)),
+    applied: (events, _at, how) => {
+      heard.applied.push(...events.map((e) => e.seq));
+      if (how.streamed) heard.streamed.push(...events.map((e) => e.seq));
+    },
     commandResult: (r) => heard.results.push(r),
     zones: (zs) => heard.zones.push(...zs.map((z) => z.zone)),
   });
@@ -227,7 +230,7 @@ describe('AgentLink applying the stream', () => {
   });
 
   it('a gap asks for the missing range; the answer fills it', async () => {
-    const { link, replica, open } = rig();
+    const { link, replica, heard, open } = rig();
     link.start();
     const agent = await open(0);
     agent.answer('range_request', (m) => {
@@ -242,6 +245,8 @@ describe('AgentLink applying the stream', () => {
     expect(link.stats.gaps).toBe(1);
     expect(link.stats.rangeRequests).toBe(1);
     expect(seqsOf(replica)).toEqual(range(1, 9));
+    // The live batch was heard as live, the catch-up's page as streamed history.
+    expect(heard.streamed).toEqual(range(4, 9));
   });
 
   it('auth_ok ahead of the replica asks for the range at once', async () => {
@@ -272,6 +277,7 @@ describe('AgentLink applying the stream', () => {
     expect(replica.zones().map((z) => z.zone)).toEqual(['Z1', 'Z2']);
     expect(replica.system()).toEqual(system);
     expect(heard.zones).toEqual(['Z1', 'Z2']);
+    expect(heard.streamed).toEqual(range(20, 30));
   });
 
   it('a catch-up with no progress is asked again only after catchUpStallMs', async () => {
