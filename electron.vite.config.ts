@@ -67,6 +67,8 @@ export default defineConfig({
       outDir: resolve(import.meta.dirname, 'out/renderer'),
       rollupOptions: {
         input: { index: resolve(desktop, 'renderer/index.html') },
+        // Rolldown's timing report (a warning whenever plugins take most of a build, as on a busy two-core machine) says nothing about the output.
+        checks: { bundlerTimings: false },
       },
     },
   },
