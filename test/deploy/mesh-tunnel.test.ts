@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -72,6 +72,13 @@ describe.skipIf(refusal !== null)('the mesh between three namespaces, with the r
       lab.up(ns[p.role], dev[p.role], wgConfFile(dir, mesh, p.name), `${p.address}/24`, nftFile(dir, mesh, p.name), dir);
     }
 
+    // The secrets as the installer and compose hand them over: 0600 files, read through *_FILE.
+    const secrets = join(dir, 'secrets');
+    mkdirSync(secrets, { mode: 0o700 });
+    writeFileSync(join(secrets, 'shared-secret'), `${TEST_SECRET}\n`, { mode: 0o600 });
+    writeFileSync(join(secrets, 'api-key'), `${TEST_API_KEY}\n`, { mode: 0o600 });
+    const secretFiles = { SHARED_SECRET_FILE: join(secrets, 'shared-secret'), API_KEY_FILE: join(secrets, 'api-key') };
+
     agent = startProcess(IN_NETNS, {
       BOILER_NETNS: ns.pi,
       BOILER_NETNS_ENTRY: AGENT_ENTRY,
@@ -80,8 +87,7 @@ describe.skipIf(refusal !== null)('the mesh between three namespaces, with the r
       WS_PORT: String(AGENT_PORT),
       HARDWARE: 'sim',
       SIM_SPEED: '60',
-      API_KEY: TEST_API_KEY,
-      SHARED_SECRET: TEST_SECRET,
+      ...secretFiles,
       HEARTBEAT_INTERVAL: '1',
       LOG_LEVEL: 'info',
     });
@@ -95,8 +101,7 @@ describe.skipIf(refusal !== null)('the mesh between three namespaces, with the r
       PI_TLS_FINGERPRINT: String(cert.fingerprint),
       HTTP_HOST: '10.77.0.1',
       HTTP_PORT: String(RELAY_PORT),
-      API_KEY: TEST_API_KEY,
-      SHARED_SECRET: TEST_SECRET,
+      ...secretFiles,
       LINK_DEAD_AFTER: '3',
       LOG_LEVEL: 'info',
     });
@@ -151,12 +156,19 @@ describe.skipIf(refusal !== null)('the mesh between three namespaces, with the r
     expect(appRequest('GET', `/api/commands/${id}`).body).toMatchObject({ state: 'succeeded' });
   });
 
-  it('with the rules loaded: nas reaches only the agent port on the Pi, the app reaches only the relay port, and never the Pi', () => {
-    // A listener on another port of the Pi, reachable from the Pi itself and over the underlay:
-    // only the tunnel's rules stand between it and the NAS.
+  it('with the rules loaded: nas reaches only the agent port on the Pi, the app reaches only the relay port, and never the Pi', async () => {
+    // A listener on another port of the Pi (and of the NAS), reachable from the Pi itself and over
+    // the underlay: only the tunnel's rules stand between it and the other peers.
     const spare = 9999;
     for (const n of [ns.pi, ns.nas]) {
-      listeners.push(spawn('ip', ['netns', 'exec', n, process.execPath, '-e', `require('node:net').createServer((s) => s.end()).listen(${spare}, '0.0.0.0')`], { stdio: 'ignore' }));
+      const listener = spawn('ip', ['netns', 'exec', n, process.execPath, '-e', `require('node:net').createServer((s) => s.end()).listen(${spare}, '0.0.0.0', () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      listeners.push(listener);
+      await new Promise<void>((resolve, reject) => {
+        listener.stdout.on('data', (d: Buffer) => {
+          if (d.toString().includes('listening')) resolve();
+        });
+        listener.on('exit', (code) => reject(new Error(`the listener in ${n} exited (${code})`)));
+      });
     }
     expect.soft(lab.connect(ns.pi, '10.77.0.2', spare)).toBe('open');
     expect.soft(lab.connect(ns.nas, '172.31.1.2', spare)).toBe('open');
