@@ -64,6 +64,10 @@ export function renderNftables(mesh: Mesh, peer: Peer): string {
   // On a NAS running the relay in Docker, a published port is DNAT-ed to the container, so the
   // apps' connections pass the forward hook rather than input; the same pairs are allowed there.
   const forwardRules = (peer.role === 'nas' ? allow : []).map((a) => `    iifname "${wg}" ip saddr ${a.from.address} meta l4proto tcp ct original proto-dst ${a.port} accept comment "${a.from.name}: ${a.what} (published container port)"`);
+  // And the relay in its container dials the agent: routed (forward hook) out through the tunnel.
+  const forwardOut = peer.role === 'nas'
+    ? mesh.peers.filter((p) => p.role === 'pi').map((pi) => `    oifname "${wg}" ip daddr ${pi.address} tcp dport ${mesh.agent_port} accept comment "the relay in Docker to the agent on ${pi.name}"`)
+    : [];
   return [
     `# Boiler Controller mesh: firewall for ${peer.name} (${peer.role}), made by \`npm run mesh -- render\`.`,
     `# Loaded by wg-quick's PostUp (nft -f ${nftInstallPath(mesh, peer)}); check with nft -c -f.`,
@@ -85,6 +89,7 @@ export function renderNftables(mesh: Mesh, peer: Peer): string {
     ...forwardRules,
     `    iifname "${wg}" counter drop comment "the mesh is not a route to anywhere else"`,
     `    oifname "${wg}" ct state established,related accept`,
+    ...forwardOut,
     `    oifname "${wg}" counter drop comment "nothing routed into the tunnel"`,
     '  }',
     '}',

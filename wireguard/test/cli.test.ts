@@ -76,6 +76,10 @@ describe('npm run mesh', () => {
       'iifname "wg-boiler" ip saddr 10.77.0.10 meta l4proto tcp ct original proto-dst 8000 accept',
     ]);
     expect(accepts(rules('kiosk'))).toEqual([]);
+    // The relay in Docker reaches the agent through the forward hook: that one way out, nothing else routed in.
+    const routedOut = (text: string) => text.split('\n').filter((l) => /oifname .* accept/.test(l) && /daddr/.test(l)).map((l) => l.trim().replace(/ comment .*/, ''));
+    expect(routedOut(rules('nas'))).toEqual(['oifname "wg-boiler" ip daddr 10.77.0.2 tcp dport 8001 accept']);
+    expect(routedOut(rules('pi'))).toEqual([]);
     for (const name of ['pi', 'nas', 'kiosk']) {
       const text = rules(name);
       expect(text).toContain('udp dport 51820 accept');
