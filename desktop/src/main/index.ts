@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, powerSaveBlocker, safeStorage, session, shell as desktopShell, Tray, webContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, powerSaveBlocker, safeStorage, session, shell as desktopShell, Tray, webContents } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IPC, type LiveEvent } from '../preload/api.js';
@@ -6,6 +6,7 @@ import { registerIpc } from './lib/ipc.js';
 import { PairingFile } from './lib/pairing.js';
 import { openSecretStore } from './lib/secret-store.js';
 import { Shell } from './lib/shell.js';
+import { SiteWatch } from './lib/site-watch.js';
 import { loadBounds, saveBounds } from './lib/window-state.js';
 import { HIDDEN_CURSOR_CSS, SHELL_CSP, commandLineSwitches, mayLoad, mayNavigate, pageQuery, permissionAllowed, shellModeFrom, windowOptions } from './lib/window-options.js';
 
@@ -20,12 +21,17 @@ const devUrl = process.env.ELECTRON_RENDERER_URL;
 const appUrl = devUrl ?? pathToFileURL(pageFile).href;
 const boundsFile = (): string => join(app.getPath('userData'), 'window.json');
 let tray: Tray | null = null;
+const watch = new SiteWatch();
 
 function pushLive(senderId: number, event: LiveEvent): void {
   const target = webContents.fromId(senderId);
   if (target !== undefined && !target.isDestroyed()) target.send(IPC.liveEvent, event);
-  if (tray !== null && event.kind === 'state') tray.setToolTip(`Boiler Controller: relay ${event.state}`);
-  else if (tray !== null && event.kind === 'message' && event.text.startsWith('{"type":"snapshot"')) tray.setToolTip('Boiler Controller: connected');
+  if (mode !== 'desktop') return;
+  // The desktop's tray shows the relay's and the Pi's state; a new alert is a system notification.
+  const update = watch.observe(event);
+  if (tray !== null && update.status !== null) tray.setToolTip(update.status);
+  if (!Notification.isSupported()) return;
+  for (const alert of update.newAlerts) new Notification({ title: `Boiler alert${alert.zone === null ? '' : `: ${alert.zone}`}`, body: alert.message }).show();
 }
 
 function lockDown(): void {
