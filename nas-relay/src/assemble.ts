@@ -13,12 +13,17 @@ import { createRelayServer, type RelayApp } from './api/server.js';
 import { LiveHub } from './api/live.js';
 import { Relay } from './relay.js';
 import { mustUseTls, loadRelayTls, pinnedAgent } from './tls/index.js';
+import { Notifier, type NotifierOptions, type ResolvedChannel } from './notify/index.js';
 
 export interface RelayAssemblyOptions {
   /** The built UI the relay serves. */
   uiDir: string;
   /** Link timings other than the defaults (the in-process tests shorten the backoff and the auth deadline). */
   link?: Partial<Pick<LinkClientOptions, 'backoffMinMs' | 'backoffMaxMs' | 'authTimeoutMs' | 'catchUpStallMs'>>;
+  /** The channels of NOTIFY_FILE, read and checked by the caller (none: no notifier). */
+  notifyChannels?: readonly ResolvedChannel[];
+  /** Notifier timings other than the defaults (tests). */
+  notify?: Partial<Pick<NotifierOptions, 'tickMs' | 'heartbeatMs' | 'delivery'>>;
 }
 
 /** The relay's parts, opened and wired, not yet started. */
@@ -26,6 +31,8 @@ export interface AssembledRelay {
   readonly relay: Relay;
   readonly replica: Replica;
   readonly api: RelayApp;
+  /** Present when NOTIFY_FILE or HEARTBEAT_URL is set. */
+  readonly notifier: Notifier | undefined;
   /** The HTTPS certificate when the API serves TLS (its fingerprint is printed for pinning). */
   readonly tls: { fingerprint: string; certFile: string; origin: string } | undefined;
   /** Starts the link, the queue, the cache and retention, then listens; resolves with the port. */
@@ -64,6 +71,21 @@ export async function assembleRelay(env: RelayEnv, secret: string, log: Logger, 
   );
   const cache = createRelayCache({ redisUrl: env.REDIS_URL, ttlSeconds: env.CACHE_TTL, log: log.child({ component: 'cache' }) });
   const relay = new Relay(replica, link, queue, cache, log.child({ component: 'relay' }));
+  const channels = options.notifyChannels ?? [];
+  const notifier =
+    channels.length > 0 || env.HEARTBEAT_URL !== undefined
+      ? new Notifier(
+          {
+            dbPath: env.DB_PATH,
+            channels,
+            offlineAfterMs: env.NOTIFY_OFFLINE_AFTER * 1000,
+            repeatMs: env.NOTIFY_REPEAT * 3_600_000,
+            heartbeatUrl: env.HEARTBEAT_URL,
+            ...options.notify,
+          },
+          log.child({ component: 'notify' }),
+        )
+      : undefined;
 
   // Plain HTTP only on loopback; anywhere else HTTPS, with a self-signed certificate kept in the data dir when none is given.
   let tls: { cert: string; key: string } | undefined;
@@ -86,9 +108,11 @@ export async function assembleRelay(env: RelayEnv, secret: string, log: Logger, 
     relay,
     replica,
     api,
+    notifier,
     tls: certificate,
     async start() {
       await relay.start();
+      notifier?.start(link, queue);
       retention.start();
       await api.listen({ port: env.HTTP_PORT, host: env.HTTP_HOST });
       const address = api.server.address();
@@ -100,6 +124,7 @@ export async function assembleRelay(env: RelayEnv, secret: string, log: Logger, 
       void api.close();
       api.server.closeAllConnections();
       try {
+        notifier?.stop();
         await relay.stop();
         queueStore.close();
         replica.close();

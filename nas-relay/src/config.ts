@@ -41,6 +41,17 @@ export const RelayEnv = z.object({
     .optional(),
   /** Days the replica keeps raw samples; rollups (15 min, hour, day) are kept for good. */
   SAMPLE_RETENTION_DAYS: envNumber({ min: 1, max: 3650 }).default(30),
+  /** The notifications file (JSON: ntfy, Gotify, webhook and e-mail channels); unset: no notices are sent. */
+  NOTIFY_FILE: z.string().min(1).optional(),
+  /** Seconds the Pi may be unlinked before "Pi offline" goes out (10 min). */
+  NOTIFY_OFFLINE_AFTER: envNumber({ min: 1, max: 7 * 86_400 }).default(600),
+  /** Hours between reminders while an alert lasts unacknowledged (freeze risk: a quarter of it). */
+  NOTIFY_REPEAT: envNumber({ min: 0.0001, max: 24 * 30 }).default(4),
+  /** A healthchecks.io-style URL called every minute while the Pi is linked: silence there means the relay, the NAS or the home network is down. */
+  HEARTBEAT_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL')
+    .optional(),
 }).superRefine((env, ctx) => {
   // Without a key anyone who reaches the relay reads the house (empty or not) and commands it;
   // that is only acceptable when nobody but this machine can reach it.

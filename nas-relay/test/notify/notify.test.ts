@@ -1,141 +1,37 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import type { Alert } from '@boiler/shared';
 import { ConfigError } from '@boiler/shared';
-import { createLogger, loadTlsPair } from '@boiler/service';
+import { createLogger } from '@boiler/service';
+import { NotifyReceivers } from '../../../test/support/notify-receivers.js';
 import { resolveNotifyFile, describeChannel, type ResolvedChannel } from '../../src/notify/config.js';
 import { NotifyStore, notifyFileBeside } from '../../src/notify/store.js';
 import { EpisodeTracker } from '../../src/notify/episodes.js';
 import { Deliverer, type DelivererOptions } from '../../src/notify/deliverer.js';
 import { sendNotice } from '../../src/notify/channels.js';
 
-// The notifier against real receivers on 127.0.0.1: small HTTP stand-ins for ntfy, Gotify and a
-// webhook that record what they were sent, and a real SMTP server (smtp-server) that requires
-// STARTTLS and a password. The outbox is a real SQLite file.
+// The notifier against real receivers on 127.0.0.1 (test/support/notify-receivers.ts): small HTTP
+// stand-ins for ntfy, Gotify and a webhook that record what they were sent, and a real SMTP server
+// (smtp-server) that requires STARTTLS and a password. The outbox is a real SQLite file.
 
 const log = createLogger({ name: 'notify-test', level: 'silent' });
 const dir = mkdtempSync(join(tmpdir(), 'boiler-notify-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Received {
-  channel: string;
-  id: string;
-  title: string;
-  text: string;
-  headers: IncomingMessage['headers'];
-}
-
-/** Answers per path: 'ok', a status to fail with, or 'hang' (never answers). */
-const behaviour = new Map<string, 'ok' | number | 'hang'>();
-const received: Received[] = [];
-let http: Server;
-let httpUrl: string;
-let smtp: SMTPServer;
-let smtpPort: number;
-let ca: string;
-const SMTP_PASSWORD = 'smtp-password-for-the-test';
-
-/** The mail's text as written (nodemailer sends non-ASCII text quoted-printable). */
-function quotedPrintable(raw: string): string {
-  const joined = raw.replace(/=\r?\n/g, '');
-  return Buffer.from(joined.replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
-}
-
-function bodyOf(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
-}
-
+const rx = new NotifyReceivers(dir);
+const received = rx.received;
+const behaviour = rx.behaviour;
 beforeAll(async () => {
-  http = createServer((req, res) => {
-    void (async () => {
-      const text = await bodyOf(req);
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const how = behaviour.get(path) ?? 'ok';
-      if (how === 'hang') return; // holds the socket open, answering nothing
-      if (how !== 'ok') {
-        res.writeHead(how).end('receiver says no');
-        return;
-      }
-      const json = JSON.parse(text) as Record<string, unknown>;
-      if (path.startsWith('/ntfy')) {
-        received.push({ channel: path.slice(1), id: String(req.headers['x-sequence-id']), title: String(json.title), text: String(json.message), headers: req.headers });
-      } else if (path.startsWith('/gotify')) {
-        const extras = json.extras as Record<string, { id: string }>;
-        received.push({ channel: path.split('/')[1] ?? '', id: extras['boiler::notice']?.id ?? '', title: String(json.title), text: String(json.message), headers: req.headers });
-      } else {
-        received.push({ channel: path.slice(1), id: String(json.id), title: String(json.title), text: String(json.message), headers: req.headers });
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    })();
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const addr = http.address();
-  httpUrl = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-
-  const tls = await loadTlsPair({ role: 'relay', dataDir: join(dir, 'smtp-tls') });
-  ca = tls.cert;
-  smtp = new SMTPServer({
-    key: tls.key,
-    cert: tls.cert,
-    authMethods: ['PLAIN', 'LOGIN'],
-    // Refuses to take a password before STARTTLS.
-    allowInsecureAuth: false,
-    onAuth(auth, _session, cb) {
-      if (auth.username === 'owner' && auth.password === SMTP_PASSWORD) cb(null, { user: 'owner' });
-      else cb(new Error('Invalid username or password'));
-    },
-    onData(stream, session, cb) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-      stream.on('end', () => {
-        const id = /^Message-ID: <([^@>]+)@/im.exec(raw)?.[1] ?? '';
-        const subject = (/^Subject: (.*)$/im.exec(raw)?.[1] ?? '').replace(/^\[boiler\] /, '');
-        received.push({ channel: `email:${String(session.user)}:${session.secure ? 'tls' : 'plain'}`, id, title: subject, text: quotedPrintable(raw), headers: {} });
-        cb();
-      });
-    },
-    logger: false,
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  const sa = smtp.server.address();
-  smtpPort = typeof sa === 'object' && sa !== null ? sa.port : 0;
+  await rx.start();
 });
-
-afterAll(async () => {
-  await new Promise<void>((r) => smtp.close(r));
-  http.closeAllConnections();
-  await new Promise<void>((r) => http.close(() => r()));
-});
-
-afterEach(() => {
-  behaviour.clear();
-  received.length = 0;
-});
+afterAll(() => rx.stop());
+afterEach(() => rx.reset());
+const SMTP_PASSWORD = rx.smtpPassword;
 
 function channels(extra: Record<string, unknown>[] = []): ResolvedChannel[] {
-  writeFileSync(join(dir, 'gotify-token'), 'gotify-app-token\n', { mode: 0o600 });
-  writeFileSync(join(dir, 'smtp-ca.pem'), ca);
-  return resolveNotifyFile(
-    {
-      channels: [
-        { type: 'ntfy', name: 'ntfy', url: `${httpUrl}/ntfy`, topic: 'boiler', token: { env: 'TEST_NTFY_TOKEN' } },
-        { type: 'gotify', name: 'gotify', url: `${httpUrl}/gotify/`, token: { file: 'gotify-token' } },
-        { type: 'webhook', name: 'hook', url: `${httpUrl}/hook` },
-        { type: 'email', name: 'mail', host: '127.0.0.1', port: smtpPort, user: 'owner', password: { env: 'TEST_SMTP_PASSWORD' }, from: 'relay@example.org', to: ['owner@example.org'], ca_file: join(dir, 'smtp-ca.pem') },
-        ...extra,
-      ],
-    },
-    dir,
-    { TEST_NTFY_TOKEN: 'ntfy-token', TEST_SMTP_PASSWORD: SMTP_PASSWORD },
-  );
+  return resolveNotifyFile({ channels: [...rx.channelEntries(), ...extra] }, dir, rx.secretEnv());
 }
 
 const FAST: DelivererOptions = { retryMinMs: 100, retryMaxMs: 400, expireAfterMs: 60_000, sendTimeoutMs: 500 };
@@ -164,8 +60,8 @@ async function until(pred: () => boolean, ms: number, what: string): Promise<voi
   }
 }
 
-const CHANNELS = ['ntfy', 'gotify', 'hook', 'email:owner:tls'];
-const titled = (t: string) => received.filter((r) => r.title.includes(t));
+const CHANNELS = rx.channelNames;
+const titled = (t: string) => rx.titled(t);
 
 function sensorFault(acknowledged = false): Alert {
   return { id: 'sensor-Z3', kind: 'sensor_fault', zone: 'Z3', message: 'Z3 room sensor: no reading for 120 s (last 18.5 °C)', raised_at: Date.now(), acknowledged };
@@ -213,7 +109,7 @@ describe('the notifications file', () => {
     const shown = channels().map(describeChannel);
     expect(JSON.stringify(shown)).not.toContain('gotify-app-token');
     expect(JSON.stringify(shown)).not.toContain(SMTP_PASSWORD);
-    expect(shown.find((c) => c.name === 'ntfy')).toMatchObject({ type: 'ntfy', target: `${httpUrl}/boiler`, secret: true });
+    expect(shown.find((c) => c.name === 'ntfy')).toMatchObject({ type: 'ntfy', target: `${rx.httpUrl}/boiler`, secret: true });
   });
 
   it('keeps its outbox in a file beside the replica', () => {
@@ -288,9 +184,9 @@ describe('delivery', () => {
     behaviour.set('/broken', 500);
     behaviour.set('/silent', 'hang');
     const chans = channels([
-      { type: 'webhook', name: 'broken', url: `${httpUrl}/broken` },
-      { type: 'webhook', name: 'silent', url: `${httpUrl}/silent` },
-      { type: 'email', name: 'badpass', host: '127.0.0.1', port: smtpPort, user: 'owner', password: { env: 'TEST_SMTP_PASSWORD' }, from: 'relay@example.org', to: ['owner@example.org'], ca_file: join(dir, 'smtp-ca.pem') },
+      { type: 'webhook', name: 'broken', url: `${rx.httpUrl}/broken` },
+      { type: 'webhook', name: 'silent', url: `${rx.httpUrl}/silent` },
+      { type: 'email', name: 'badpass', host: '127.0.0.1', port: rx.smtpPort, user: 'owner', password: { env: 'TEST_SMTP_PASSWORD' }, from: 'relay@example.org', to: ['owner@example.org'], ca_file: rx.caFile },
     ]).map((c) => (c.name === 'badpass' ? { ...c, secrets: { ...c.secrets, password: 'not-the-password' } } : c));
     const n = setup('failing', chans);
     try {
