@@ -53,7 +53,7 @@ function lockDown(): void {
   });
 }
 
-async function createWindow(): Promise<BrowserWindow> {
+async function createWindow(core: Shell): Promise<BrowserWindow> {
   const bounds = mode === 'desktop' ? await loadBounds(boundsFile()) : undefined;
   const win = new BrowserWindow(windowOptions(mode, join(import.meta.dirname, '../preload/index.cjs'), bounds));
   if (mode === 'kiosk') {
@@ -75,6 +75,9 @@ async function createWindow(): Promise<BrowserWindow> {
     });
   }
   win.on('ready-to-show', () => win.show());
+  // A page gone (closed, or crashed and relaunched) leaves no live socket open behind it.
+  const pageId = win.webContents.id;
+  win.webContents.on('destroyed', () => core.liveClose(pageId));
   const query = pageQuery(mode);
   if (devUrl !== undefined) await win.loadURL(`${devUrl}?${new URLSearchParams(query).toString()}`);
   else await win.loadFile(pageFile, { query });
@@ -101,10 +104,10 @@ void app.whenReady().then(async () => {
   registerIpc(ipcMain, core, appUrl, pushLive);
   app.on('before-quit', () => core.closeAll());
   if (mode === 'desktop') createTray();
-  await createWindow();
+  await createWindow(core);
   app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) void createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow(core);
   });
 });
 
