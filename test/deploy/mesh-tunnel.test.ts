@@ -183,4 +183,44 @@ describe.skipIf(refusal !== null)('the mesh between three namespaces, with the r
     // The drops were counted by the rules (not a listener that was missing).
     expect(lab.exec(ns.pi, 'nft', ['list', 'chain', 'inet', 'boiler_mesh', 'input']).stdout).toMatch(/counter packets [1-9]\d* bytes \d+ drop comment "nothing else in on the tunnel"/);
   });
+
+  it('the NAS as a Docker host: the relay in a container dials the agent through the tunnel, a published port takes the apps, nothing else is routed', async () => {
+    // Docker's shape, by hand: a container namespace behind the NAS, its outbound masqueraded,
+    // the relay's port published by DNAT. The NAS's generated rules judge it on the forward hook.
+    const ctr = lab.addNamespace('ctr');
+    lab.link({ ns: ns.nas, dev: `vn${lab.id}c`, cidr: '172.31.3.1/24' }, { ns: ctr, dev: `vc${lab.id}`, cidr: '172.31.3.2/24' });
+    lab.exec(ctr, 'ip', ['route', 'add', 'default', 'via', '172.31.3.1']);
+    lab.exec(ns.nas, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    const nat = join(dir, 'docker-like.nft');
+    writeFileSync(nat, [
+      'table ip dockerlike {',
+      '  chain pre {',
+      '    type nat hook prerouting priority dstnat; policy accept;',
+      `    iifname "${dev.nas}" ip daddr 10.77.0.1 tcp dport { ${RELAY_PORT}, 9999 } dnat to 172.31.3.2`,
+      '  }',
+      '  chain post {',
+      '    type nat hook postrouting priority srcnat; policy accept;',
+      `    oifname "${dev.nas}" masquerade`,
+      '  }',
+      '}',
+      '',
+    ].join('\n'));
+    lab.exec(ns.nas, 'nft', ['-f', nat]);
+    const listener = spawn('ip', ['netns', 'exec', ctr, process.execPath, '-e', `const net = require('node:net'); let n = 0; for (const p of [${RELAY_PORT}, 9999]) net.createServer((s) => s.end()).listen(p, '0.0.0.0', () => { if (++n === 2) console.log('listening'); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    listeners.push(listener);
+    await new Promise<void>((resolve, reject) => {
+      listener.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('listening')) resolve();
+      });
+      listener.on('exit', (code) => reject(new Error(`the container's listener exited (${code})`)));
+    });
+
+    // Out: the relay's way to the agent, and only that.
+    expect(lab.connect(ctr, '10.77.0.2', AGENT_PORT)).toBe('open');
+    expect(lab.connect(ctr, '10.77.0.2', 9999)).toBe('ETIMEDOUT');
+    // In: the published relay port from the app; another published port is not let through.
+    expect(lab.connect(ns.app, '10.77.0.1', RELAY_PORT)).toBe('open');
+    expect(lab.connect(ns.app, '10.77.0.1', 9999)).toBe('ETIMEDOUT');
+    expect(lab.exec(ns.nas, 'nft', ['list', 'chain', 'inet', 'boiler_mesh', 'forward']).stdout).toMatch(/counter packets [1-9]\d* bytes \d+ drop comment "the mesh is not a route to anywhere else"/);
+  });
 });
