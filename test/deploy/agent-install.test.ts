@@ -41,7 +41,7 @@ describe.skipIf(!hasSystemdAnalyze)('build/boiler-agent.service', () => {
     for (const line of ['ProtectSystem=strict', 'ProtectHome=true', 'PrivateTmp=true', 'NoNewPrivileges=true', 'CapabilityBoundingSet=\n', 'SystemCallFilter=@system-service', 'SupplementaryGroups=gpio', 'WatchdogSec=30', 'Restart=on-failure', 'StateDirectory=boiler-controller']) {
       expect(text).toContain(line);
     }
-    expect(text).toMatch(/^RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX$/m);
+    expect(text).toMatch(/^RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK$/m);
     // No secret in the unit: only the files' paths, as credentials.
     expect(text).not.toMatch(/^Environment=.*(SHARED_SECRET|API_KEY)=(?!%d\/)/m);
     expect(text).toContain('Environment=SHARED_SECRET_FILE=%d/shared-secret API_KEY_FILE=%d/api-key');
