@@ -26,6 +26,14 @@ export interface RelayAssemblyOptions {
   notify?: Partial<Pick<NotifierOptions, 'tickMs' | 'heartbeatMs' | 'delivery'>>;
 }
 
+/** A zone's last readings as the replica has them, for a notice: "room 18.5 °C, pipe 41.0 °C (heating)". */
+function zoneNote(replica: Replica, zone: string): string | null {
+  const z = replica.zone(zone);
+  if (z === null) return null;
+  const c = (v: number | null) => (v === null ? 'no reading' : `${v.toFixed(1)} °C`);
+  return `room ${c(z.room_c)}, pipe ${c(z.pipe_c)}${z.setpoint_c === null ? '' : `, setpoint ${z.setpoint_c.toFixed(1)} °C`}`;
+}
+
 /** The relay's parts, opened and wired, not yet started. */
 export interface AssembledRelay {
   readonly relay: Relay;
@@ -81,6 +89,7 @@ export async function assembleRelay(env: RelayEnv, secret: string, log: Logger, 
             offlineAfterMs: env.NOTIFY_OFFLINE_AFTER * 1000,
             repeatMs: env.NOTIFY_REPEAT * 3_600_000,
             heartbeatUrl: env.HEARTBEAT_URL,
+            zoneNote: (zone) => zoneNote(replica, zone),
             ...options.notify,
           },
           log.child({ component: 'notify' }),

@@ -12,6 +12,8 @@ export interface EpisodeOptions {
   freezeRepeatMs: number;
   /** The channels every notice goes to (names from the notifications file). */
   channels: readonly string[];
+  /** What is known of a zone now ("room 18.5 °C, pipe 41.0 °C"), added to its notices; null when nothing is. */
+  zoneNote?: (zone: string) => string | null;
 }
 
 const PI_OFFLINE = 'pi_offline';
@@ -128,6 +130,13 @@ export class EpisodeTracker {
 
   private make(episode: string, kind: NoticeKind, source: NoticeSource, zone: string | null, message: string, at: number): Notice {
     const what = sourceTitle(source);
+    let note: string | null = null;
+    try {
+      note = zone === null || this.options.zoneNote === undefined ? null : this.options.zoneNote(zone);
+    } catch {
+      // The replica unreadable for a moment: the notice goes without the readings.
+    }
+    if (note !== null) message = `${message} (${zone} now: ${note})`;
     const title = kind === 'resolved' ? `Resolved: ${what}` : kind === 'reminder' ? `Reminder: ${what}` : what;
     return {
       id: randomUUID(),

@@ -26,6 +26,8 @@ export interface NotifierOptions {
   tickMs?: number;
   delivery?: Partial<DelivererOptions>;
   send?: Send;
+  /** What is known of a zone now, for its notices (the replica's last readings). */
+  zoneNote?: (zone: string) => string | null;
 }
 
 /** What the API shows of a channel: where it goes (secrets masked) and how delivery is going. */
@@ -60,6 +62,7 @@ export class Notifier {
         // Pipes freeze in hours: freeze risk is reminded four times as often.
         freezeRepeatMs: Math.max(1000, options.repeatMs / 4),
         channels: options.channels.map((c) => c.name),
+        ...(options.zoneNote === undefined ? {} : { zoneNote: options.zoneNote }),
       },
       now,
       () => this.deliverer.wake(),
