@@ -109,6 +109,7 @@ export async function assembleRelay(env: RelayEnv, secret: string, log: Logger, 
     { apiKey: env.API_KEY, uiDir: options.uiDir, rate: { perSecond: env.API_RATE_LIMIT, burst: env.API_RATE_LIMIT * 2 }, ...(tls === undefined ? {} : { tls }) },
     log.child({ component: 'api' }),
   );
+  if (notifier !== undefined) relay.attachNotifier(notifier);
   const live = new LiveHub(env.API_KEY, () => relay.liveSnapshot(), log.child({ component: 'live' }));
   live.attach(api.server, api.sessions);
   relay.attachLive(live);

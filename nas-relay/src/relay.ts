@@ -2,6 +2,7 @@ import type { CommandStatus, EventEntry, LiveServerMessage, SystemState, ZoneSta
 import { traceCommand, type EventQuery, type Logger } from '@boiler/service';
 import { LagWindow, type Replica } from './replica/index.js';
 import type { AgentLink } from './link/agent-link.js';
+import type { ChannelView, Notifier } from './notify/index.js';
 import { isFinal, type CommandQueue, type QueuedCommand } from './queue/index.js';
 import type { RelayCache } from './cache/index.js';
 import { RelayMetrics } from './api/metrics.js';
@@ -27,10 +28,14 @@ export function commandStatus(c: QueuedCommand): CommandStatus {
  * the live UIs; commands go from the queue over the link; everything is measured. Constructor
  * only assigns; start() and stop() do the work.
  */
+/** Failed tries in a row after which a notification channel counts as failing in /health. */
+const NOTIFY_FAILING_AFTER = 3;
+
 export class Relay {
   readonly metrics: RelayMetrics;
   readonly lagByKind = { urgent: new LagWindow(), sample: new LagWindow() };
   private live: LiveHub | undefined;
+  private notifier: Notifier | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private linkUpSince: number | null = null;
   /** The relay's clock when it saw the link to the Pi drop; null while up or before any drop was seen. */
@@ -128,16 +133,46 @@ export class Relay {
     return this.cache.events(query, () => this.replica.queryEvents(query));
   }
 
-  health(): { status: 'ok' | 'degraded'; pi_connected: boolean; cache_hit_rate: number | null; cache: string; replica_lag_s: number | null; last_seq: number } {
+  /** The notification channels (secrets masked) and how delivery goes; empty when none are configured. */
+  notifyView(): { channels: ChannelView[]; heartbeat: { configured: boolean; consecutive_failures: number } } {
+    return { channels: this.notifier?.channels() ?? [], heartbeat: this.notifier?.heartbeat() ?? { configured: false, consecutive_failures: 0 } };
+  }
+
+  /** Queues a test notice on one channel; null when there is no such channel. */
+  testNotice(channel: string): { id: string } | null {
+    const n = this.notifier?.test(channel);
+    return n === undefined ? null : { id: n.id };
+  }
+
+  /** Shows the notifier's channels in /health and /metrics. */
+  attachNotifier(notifier: Notifier): void {
+    this.notifier = notifier;
+    this.metrics.notifications(() => notifier.channels());
+  }
+
+  health(): {
+    status: 'ok' | 'degraded';
+    pi_connected: boolean;
+    cache_hit_rate: number | null;
+    cache: string;
+    replica_lag_s: number | null;
+    last_seq: number;
+    notify?: { failing: string[]; pending: number; heartbeat_failures: number };
+  } {
     const cache = this.cache.status();
     const lag = this.replica.lag().lastMs;
+    // A channel that keeps failing (three tries in a row) degrades the relay: the owner may not hear of an alert.
+    const channels = this.notifier?.channels() ?? [];
+    const failing = channels.filter((c) => c.consecutive_failures >= NOTIFY_FAILING_AFTER).map((c) => c.name);
+    const heartbeat = this.notifier?.heartbeat().consecutive_failures ?? 0;
     return {
-      status: this.link.connected && cache.state === 'healthy' ? 'ok' : 'degraded',
+      status: this.link.connected && cache.state === 'healthy' && failing.length === 0 ? 'ok' : 'degraded',
       pi_connected: this.link.connected,
       cache_hit_rate: cache.hit_rate,
       cache: cache.state,
       replica_lag_s: lag === null ? null : lag / 1000,
       last_seq: this.replica.appliedSeq(),
+      ...(this.notifier === undefined ? {} : { notify: { failing, pending: channels.reduce((n, c) => n + c.pending, 0), heartbeat_failures: heartbeat } }),
     };
   }
 

@@ -161,4 +161,57 @@ describe('notifications from a real relay', () => {
     }
     expect(again.proc.proc.exitCode).toBeNull();
   });
+
+  it('a receiver answering 500, one that never answers and a wrong SMTP password are retried, counted and shown in /health, /metrics and /api/notify; the others deliver on time; a test notice goes to its channel alone', async () => {
+    const agent = await agentUp();
+    rx.behaviour.set('/broken', 500);
+    rx.behaviour.set('/silent', 'hang');
+    const env = notifyEnv([
+      { type: 'webhook', name: 'broken', url: `${rx.httpUrl}/broken`, token: { env: 'TEST_NTFY_TOKEN' } },
+      { type: 'webhook', name: 'silent', url: `${rx.httpUrl}/silent` },
+      { type: 'email', name: 'badpass', host: '127.0.0.1', port: rx.smtpPort, user: rx.smtpUser, password: { env: 'TEST_WRONG_PASSWORD' }, from: 'relay@example.org', to: ['owner@example.org'], ca_file: rx.caFile },
+    ]);
+    // Reminders an hour apart here: the counts below are of the one start notice.
+    const relay = await relayUp(agent, { ...env, NOTIFY_REPEAT: '1', TEST_WRONG_PASSWORD: 'not-the-password' });
+    await fault(agent, { kind: 'sensor_missing', sensor: ROOM_Z5 });
+    const learned = await relayLearns(relay, 'Z5');
+    await until(everyChannel('Sensor fault (Z5)'), 10_000, 'the working channels');
+    for (const r of rx.titled('Sensor fault (Z5)')) expect(r.at - learned.at).toBeLessThan(5000);
+
+    // Retried with backoff (5 s, 10 s, ...): three failures in a row make a channel "failing" in /health.
+    await expect
+      .poll(async () => (await getJson<{ status: string; notify: { failing: string[] } }>(relay.url, '/health')).body.notify.failing.sort(), { timeout: 45_000, interval: 500 })
+      .toEqual(['badpass', 'broken']);
+    expect((await getJson<{ status: string }>(relay.url, '/health')).body.status).toBe('degraded');
+    // The silent receiver's first try ends at the 15 s send timeout.
+    await expect
+      .poll(async () => (await getJson<{ channels: { name: string; last_error: string | null }[] }>(relay.url, '/api/notify')).body.channels.find((c) => c.name === 'silent')?.last_error, { timeout: 30_000, interval: 500 })
+      .toBe('no answer in time');
+    const view = (await getJson<{ channels: { name: string; type: string; target: string; failures: number; last_error: string | null; pending: number; sent: number }[] }>(relay.url, '/api/notify')).body;
+    const byName = new Map(view.channels.map((c) => [c.name, c]));
+    expect(byName.get('broken')).toMatchObject({ type: 'webhook', pending: 1, sent: 0 });
+    expect(byName.get('broken')?.failures).toBeGreaterThanOrEqual(3);
+    expect(byName.get('broken')?.last_error).toContain('HTTP 500');
+    expect(byName.get('badpass')?.last_error).toMatch(/EAUTH|535|Invalid/);
+    expect(byName.get('silent')?.last_error).toBe('no answer in time');
+    expect(byName.get('hook')).toMatchObject({ sent: 1, failures: 0, pending: 0 });
+    // Secrets are masked: neither the tokens nor the passwords are anywhere in the view.
+    const text = JSON.stringify(view);
+    for (const secret of ['ntfy-token', 'gotify-app-token', rx.smtpPassword, 'not-the-password']) expect(text).not.toContain(secret);
+    const metrics = await (await fetch(`${relay.url}/metrics`, { headers: { authorization: 'Bearer test-api-key-0123456789abcdef' } })).text();
+    expect(metrics).toMatch(/boiler_relay_notify_pending\{channel="broken"\} 1/);
+    expect(metrics).toMatch(/boiler_relay_notify_consecutive_failures\{channel="broken"\} [3-9]/);
+    expect(metrics).toMatch(/boiler_relay_notify_sent\{channel="hook"\} 1/);
+
+    // The settings page's button: one test notice, to the channel asked for only.
+    const before = rx.received.length;
+    const res = await fetch(`${relay.url}/api/notify/channels/gotify/test`, { method: 'POST', headers: { authorization: 'Bearer test-api-key-0123456789abcdef' } });
+    expect(res.status).toBe(202);
+    await until(() => rx.received.some((r) => r.title === 'Test notice'), 10_000, 'the test notice');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rx.received.slice(before).filter((r) => r.title === 'Test notice').map((r) => r.channel)).toEqual(['gotify']);
+    const unknown = await fetch(`${relay.url}/api/notify/channels/nope/test`, { method: 'POST', headers: { authorization: 'Bearer test-api-key-0123456789abcdef' } });
+    expect(unknown.status).toBe(404);
+    expect(relay.proc.proc.exitCode).toBeNull();
+  });
 });

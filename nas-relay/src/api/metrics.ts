@@ -128,6 +128,26 @@ export class RelayMetrics {
     this.commandLatency.observe({ outcome }, latencyMs / 1000);
   }
 
+  /** Per-channel notification gauges, read from the notifier when scraped. */
+  notifications(channels: () => readonly { name: string; sent: number; failures: number; consecutive_failures: number; pending: number; expired: number }[]): void {
+    const gauge = (name: string, help: string, pick: (c: ReturnType<typeof channels>[number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['channel'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const c of channels()) this.set({ channel: c.name }, pick(c));
+        },
+      });
+    gauge('boiler_relay_notify_pending', 'Notices waiting in the outbox, per channel', (c) => c.pending);
+    gauge('boiler_relay_notify_sent', 'Notices delivered since the relay started, per channel', (c) => c.sent);
+    gauge('boiler_relay_notify_failed_attempts', 'Failed delivery attempts since the relay started, per channel', (c) => c.failures);
+    gauge('boiler_relay_notify_consecutive_failures', 'Failed attempts since the last delivery, per channel (a channel that keeps failing)', (c) => c.consecutive_failures);
+    gauge('boiler_relay_notify_expired', 'Notices given up (not delivered within a day), per channel', (c) => c.expired);
+  }
+
   async text(): Promise<string> {
     return this.registry.metrics();
   }

@@ -50,6 +50,7 @@ const SESSION_PATH = '/api/session';
 
 const ZoneParams = z.object({ zone: z.string() });
 const CommandParams = z.object({ id: z.string() });
+const NotifyChannelParams = z.object({ channel: z.string().min(1).max(64) });
 
 /** `GET /api/commands`: the newest commands, optionally in one state. */
 const CommandsQuery = z.object({
@@ -199,6 +200,13 @@ export async function createRelayServer(relay: Relay, options: RelayApiOptions, 
     return { presets: settings.presets };
   });
   app.get('/api/link', () => relay.linkView());
+  // Notifications: the channels (secrets masked, delivery counts) and a test notice per channel.
+  app.get('/api/notify', () => relay.notifyView());
+  app.post('/api/notify/channels/:channel/test', { schema: { params: NotifyChannelParams } }, (req, reply) => {
+    const queued = relay.testNotice(req.params.channel);
+    if (queued === null) throw new HttpError(404, 'unknown_channel', `no notification channel named ${req.params.channel.slice(0, 40)}`);
+    return reply.code(202).send({ queued: true, notice_id: queued.id });
+  });
   // The exports read the replica itself (the cache holds pages of the JSON route, not a whole log).
   registerCsvRoutes(app, {
     events: (q) => relay.replica.queryEvents(q),
