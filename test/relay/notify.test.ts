@@ -6,6 +6,7 @@ import type { SystemState } from '@boiler/shared';
 import { startAgent, command, postCommand, getJson, type AgentUnderTest } from '../support/agent-process.js';
 import { startRelay, linkView, type RelayUnderTest } from '../support/relay-process.js';
 import { NotifyReceivers } from '../support/notify-receivers.js';
+import { startRelayInProcess } from '../support/relay-in-process.js';
 
 // Issue 16's Must show 1 to 3 on real processes: an agent on the simulator, a relay with a
 // notifications file naming real receivers on 127.0.0.1 (ntfy, Gotify and webhook stand-ins, an
@@ -213,5 +214,32 @@ describe('notifications from a real relay', () => {
     const unknown = await fetch(`${relay.url}/api/notify/channels/nope/test`, { method: 'POST', headers: { authorization: 'Bearer test-api-key-0123456789abcdef' } });
     expect(unknown.status).toBe(404);
     expect(relay.proc.proc.exitCode).toBeNull();
+  });
+
+  it('HEARTBEAT_URL is called while the Pi is linked, not while it is away, and again once it is back', async () => {
+    const agent = await agentUp();
+    // The relay in this process, its heartbeat every 200 ms instead of a minute.
+    const relay = await startRelayInProcess(`ws://127.0.0.1:${agent.port}/ws`, {
+      env: { HEARTBEAT_URL: `${rx.httpUrl}/beat`, NOTIFY_OFFLINE_AFTER: '600' },
+      link: { backoffMinMs: 50, backoffMaxMs: 200 },
+      notify: { heartbeatMs: 200 },
+    });
+    running.push({ stop: async () => { await relay.stop(); relay.cleanup(); } });
+    await expect.poll(async () => (await linkView(relay.url)).connected, { timeout: 20_000 }).toBe(true);
+    await until(() => rx.pings.length >= 3, 5000, 'three heartbeats');
+    expect(rx.pings.every((p) => p.path === '/beat')).toBe(true);
+
+    const port = agent.port;
+    await agent.stop();
+    await expect.poll(async () => (await linkView(relay.url)).connected, { timeout: 10_000 }).toBe(false);
+    const whenDown = rx.pings.length;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(rx.pings.length - whenDown).toBeLessThanOrEqual(1); // at most one already on its way
+    const silent = rx.pings.length;
+
+    await agentUp(agent.dir, port);
+    await expect.poll(async () => (await linkView(relay.url)).connected, { timeout: 20_000 }).toBe(true);
+    await until(() => rx.pings.length >= silent + 3, 5000, 'heartbeats again');
+    expect((await getJson<{ notify: { heartbeat_failures: number } }>(relay.url, '/health')).body.notify.heartbeat_failures).toBe(0);
   });
 });

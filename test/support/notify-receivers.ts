@@ -25,6 +25,8 @@ export interface Received {
 export class NotifyReceivers {
   readonly received: Received[] = [];
   readonly behaviour = new Map<string, 'ok' | number | 'hang'>();
+  /** GET requests (a HEARTBEAT_URL's pings), by path, with the time each came. */
+  readonly pings: { path: string; at: number }[] = [];
   httpUrl = '';
   smtpPort = 0;
   /** The SMTP server's self-signed certificate (PEM), written to `caFile` for the e-mail channel's ca_file. */
@@ -47,6 +49,11 @@ export class NotifyReceivers {
         if (how === 'hang') return;
         if (how !== 'ok') {
           res.writeHead(how).end('receiver says no');
+          return;
+        }
+        if (req.method === 'GET') {
+          this.pings.push({ path, at: Date.now() });
+          res.writeHead(200).end('OK');
           return;
         }
         let json: Record<string, unknown>;
@@ -112,6 +119,7 @@ export class NotifyReceivers {
   reset(): void {
     this.behaviour.clear();
     this.received.length = 0;
+    this.pings.length = 0;
   }
 
   titled(part: string): Received[] {

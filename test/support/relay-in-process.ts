@@ -25,7 +25,7 @@ export interface InProcessRelay {
  */
 export async function startRelayInProcess(
   agentWsUrl: string,
-  options: { env?: Record<string, string>; dir?: string; link?: RelayAssemblyOptions['link'] } = {},
+  options: { env?: Record<string, string>; dir?: string; link?: RelayAssemblyOptions['link']; notify?: RelayAssemblyOptions['notify'] } = {},
 ): Promise<InProcessRelay> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'boiler-relay-'));
   const dbPath = join(dir, 'relay.db');
@@ -54,7 +54,11 @@ export async function startRelayInProcess(
       },
     },
   });
-  const parts = await assembleRelay(env, TEST_SECRET, log, { uiDir: join(dir, 'no-ui'), ...(options.link === undefined ? {} : { link: options.link }) });
+  const parts = await assembleRelay(env, TEST_SECRET, log, {
+    uiDir: join(dir, 'no-ui'),
+    ...(options.link === undefined ? {} : { link: options.link }),
+    ...(options.notify === undefined ? {} : { notify: options.notify }),
+  });
   const port = await parts.start();
   let stopped = false;
   return {
