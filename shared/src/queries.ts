@@ -204,3 +204,42 @@ export const ZoneStatsReply = z.object({
   totals: ZoneStatsTotals,
 });
 export type ZoneStatsReply = z.infer<typeof ZoneStatsReply>;
+
+// ---- notifications (`GET /api/notify`, the relay's only) -------------------------------------
+
+/** Failures in a row after which a channel counts as failing (the relay's /health names it). */
+export const NOTIFY_FAILING_AFTER = 3;
+
+/**
+ * One notification channel as the relay shows it: where it goes, with any secret masked (only
+ * whether it has one), and how delivery goes since the relay started.
+ */
+export const NotifyChannelView = z.object({
+  name: z.string().min(1).max(64),
+  type: z.enum(['ntfy', 'gotify', 'webhook', 'email']),
+  /** Where notices go (a server's origin and topic, a webhook's path, the e-mail addresses): never a token or password. */
+  target: z.string().max(2000),
+  /** Whether the channel is configured with a token or password (its value is never served). */
+  secret: z.boolean(),
+  sent: z.number().int().min(0),
+  failures: z.number().int().min(0),
+  consecutive_failures: z.number().int().min(0),
+  last_error: z.string().max(2000).nullable(),
+  last_success_at: z.number().nullable(),
+  /** Notices waiting in the outbox for this channel (first tries and retries). */
+  pending: z.number().int().min(0),
+  /** Notices given up on: not delivered before they expired. */
+  expired: z.number().int().min(0),
+});
+export type NotifyChannelView = z.infer<typeof NotifyChannelView>;
+
+/** `GET /api/notify`: the configured channels (none when NOTIFY_FILE is unset) and the relay's heartbeat. */
+export const NotifyReply = z.object({
+  channels: z.array(NotifyChannelView).max(100),
+  heartbeat: z.object({ configured: z.boolean(), consecutive_failures: z.number().int().min(0) }),
+});
+export type NotifyReply = z.infer<typeof NotifyReply>;
+
+/** `POST /api/notify/channels/:channel/test` (202): the test notice is in the outbox. */
+export const NotifyTestReply = z.object({ queued: z.literal(true), notice_id: z.string().min(1).max(100) });
+export type NotifyTestReply = z.infer<typeof NotifyTestReply>;

@@ -35,6 +35,8 @@ class KeptHistoryBackend implements Backend {
   events = (query: EventsFilter) => this.inner.events(query);
   commands = (limit: number) => this.inner.commands(limit);
   exportUrl = (path: string, query: URLSearchParams) => this.inner.exportUrl(path, query);
+  notifyView = () => this.inner.notifyView();
+  testNotice = (channel: string) => this.inner.testNotice(channel);
   async history(zone: string, from: number, to: number, points: number): Promise<HistoryPoint[]> {
     const hours = Math.round((to - from) / 3600_000);
     const key = `${zone} ${hours} ${points}`;

@@ -92,5 +92,8 @@ describe('IPC', () => {
     expect(allowedRoute('GET', '/api/events?zone=Z1&event=ON%2COFF&limit=50')).toBe(true);
     expect(allowedRoute('POST', '/api/commands/6f1c2b7e-1b2a-4c3d-9e8f-0a1b2c3d4e5f/retry')).toBe(true);
     expect(allowedRoute('GET', '/api/events?x=<script>')).toBe(false);
+    expect(allowedRoute('GET', '/api/notify')).toBe(true);
+    expect(allowedRoute('POST', '/api/notify/channels/phone-1/test')).toBe(true);
+    expect(allowedRoute('POST', '/api/notify/channels/..%2Fx/test')).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import {
   EventsReply,
   HistoryQuery,
   HistoryReply,
+  NotifyReply,
   PresetsReply,
   ScheduleReply,
   SchedulesReply,
@@ -201,7 +202,7 @@ export async function createRelayServer(relay: Relay, options: RelayApiOptions, 
   });
   app.get('/api/link', () => relay.linkView());
   // Notifications: the channels (secrets masked, delivery counts) and a test notice per channel.
-  app.get('/api/notify', () => relay.notifyView());
+  app.get('/api/notify', { schema: { response: { 200: NotifyReply } } }, () => relay.notifyView());
   app.post('/api/notify/channels/:channel/test', { schema: { params: NotifyChannelParams } }, (req, reply) => {
     const queued = relay.testNotice(req.params.channel);
     if (queued === null) throw new HttpError(404, 'unknown_channel', `no notification channel named ${req.params.channel.slice(0, 40)}`);

@@ -11,14 +11,17 @@ export const PairArgs = z.tuple([
 ]);
 
 /**
- * The relay routes the page may ask for, and nothing else: the app's read routes and its two
- * command routes. A path is one of these, with a query of plain characters.
+ * The relay routes the page may ask for, and nothing else: the app's read routes, its two
+ * command routes and the notifications' two. A path is one of these, with a query of plain characters.
  */
 const ROUTES: readonly { method: 'GET' | 'POST'; path: RegExp }[] = [
   { method: 'GET', path: /^\/api\/zones\/[A-Za-z0-9_-]{1,64}\/(history|stats)$/ },
   { method: 'GET', path: /^\/api\/(schedules|presets|events|commands|session)$/ },
   { method: 'POST', path: /^\/api\/commands$/ },
   { method: 'POST', path: /^\/api\/commands\/[0-9a-fA-F-]{36}\/retry$/ },
+  // The settings' notifications: the channels, and a test notice on one (the relay's channel names).
+  { method: 'GET', path: /^\/api\/notify$/ },
+  { method: 'POST', path: /^\/api\/notify\/channels\/[a-z0-9][a-z0-9_-]{0,31}\/test$/ },
 ];
 
 export function allowedRoute(method: 'GET' | 'POST', pathWithQuery: string): boolean {

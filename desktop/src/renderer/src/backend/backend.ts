@@ -1,4 +1,4 @@
-import type { EventEntry, CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServerMessage, Preset, WeeklySchedule, ZoneStatsReply } from '@boiler/shared';
+import type { EventEntry, CommandBody, CommandState, CommandStatus, HistoryPoint, LiveServerMessage, NotifyReply, NotifyTestReply, Preset, WeeklySchedule, ZoneStatsReply } from '@boiler/shared';
 import type { CommandRecord } from './command-record.js';
 
 /** Where the live socket to the relay stands. */
@@ -55,6 +55,10 @@ export interface Backend {
   commands(limit: number): Promise<CommandRecord[]>;
   /** Where a CSV export (`/api/events.csv`, a zone's `history.csv`) is downloaded from, for a link the session admits. */
   exportUrl(path: string, query: URLSearchParams): string;
+  /** The relay's notification channels (secrets masked, delivery counts) and its heartbeat. */
+  notifyView(): Promise<NotifyReply>;
+  /** Queues a test notice on one channel (a BackendError 404 for a channel the relay does not have). */
+  testNotice(channel: string): Promise<NotifyTestReply>;
 }
 
 /** The events query's parameters as the app gives them; `event` one kind or several joined by commas. */

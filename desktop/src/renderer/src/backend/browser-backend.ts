@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommandState, EventsReply, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, PresetsReply, SchedulesReply, ZoneStatsReply, nestsDeeperThan, type CommandBody, type EventEntry, type LiveClientMessage, type Preset } from '@boiler/shared';
+import { CommandState, EventsReply, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, NotifyReply, NotifyTestReply, PresetsReply, SchedulesReply, ZoneStatsReply, nestsDeeperThan, type CommandBody, type EventEntry, type LiveClientMessage, type Preset } from '@boiler/shared';
 import type { HistoryPoint } from '@boiler/shared';
 import type { EarlySocket, HeadStart } from './head-start';
 import { CommandsReply, MAX_LISTED_COMMANDS, type CommandRecord } from './command-record';
@@ -117,6 +117,14 @@ export class BrowserBackend implements Backend {
 
   async commands(limit: number): Promise<CommandRecord[]> {
     return (await this.request('GET', `/api/commands?limit=${Math.min(MAX_LISTED_COMMANDS, Math.max(1, Math.floor(limit)))}`, CommandsReply)).commands;
+  }
+
+  async notifyView(): Promise<NotifyReply> {
+    return this.request('GET', '/api/notify', NotifyReply);
+  }
+
+  async testNotice(channel: string): Promise<NotifyTestReply> {
+    return this.request('POST', `/api/notify/channels/${encodeURIComponent(channel)}/test`, NotifyTestReply);
   }
 
   exportUrl(path: string, query: URLSearchParams): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommandState, CommandStatus, EventsReply, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, PresetsReply, SchedulesReply, ZoneStatsReply, nestsDeeperThan, type CommandBody, type EventEntry, type HistoryPoint, type Preset } from '@boiler/shared';
+import { CommandState, CommandStatus, EventsReply, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, NotifyReply, NotifyTestReply, PresetsReply, SchedulesReply, ZoneStatsReply, nestsDeeperThan, type CommandBody, type EventEntry, type HistoryPoint, type Preset } from '@boiler/shared';
 import type { BoilerBridge, LiveEvent, RelayMethod } from '../../../preload/api';
 import { CommandsReply, MAX_LISTED_COMMANDS, type CommandRecord } from './command-record';
 import { BackendError, eventsParams, type Backend, type CommandAccepted, type EventsFilter, type LiveFeed, type LiveHandlers, type ScheduleOf, type SignInResult } from './backend';
@@ -73,6 +73,14 @@ export class ElectronBackend implements Backend {
 
   async commands(limit: number): Promise<CommandRecord[]> {
     return (await this.request('GET', `/api/commands?limit=${Math.min(MAX_LISTED_COMMANDS, Math.max(1, Math.floor(limit)))}`, CommandsReply)).commands;
+  }
+
+  notifyView(): Promise<NotifyReply> {
+    return this.request('GET', '/api/notify', NotifyReply);
+  }
+
+  testNotice(channel: string): Promise<NotifyTestReply> {
+    return this.request('POST', `/api/notify/channels/${encodeURIComponent(channel)}/test`, NotifyTestReply);
   }
 
   /**
