@@ -15,8 +15,8 @@ export interface Site {
   apiKey: string;
 }
 
-/** A site; `dir` holds the agent's files (a database seeded beforehand), `agentEnv` adds to its environment. */
-export async function startSite(options: { dir?: string; agentEnv?: Record<string, string> } = {}): Promise<Site> {
+/** A site; `dir` holds the agent's files (a database seeded beforehand), `agentEnv` and `relayEnv` add to their environments. */
+export async function startSite(options: { dir?: string; agentEnv?: Record<string, string>; relayEnv?: Record<string, string> } = {}): Promise<Site> {
   // Heartbeats and batches every second, so a link that is alive never looks dead at LINK_DEAD_AFTER_S.
   // The simulated wall clock runs SIM_SPEED times fast, and the agent judges a command's expiry
   // (set by the relay on the real clock) on it: started a day behind, it stays behind the real
@@ -27,7 +27,7 @@ export async function startSite(options: { dir?: string; agentEnv?: Record<strin
   });
   let relay: RelayUnderTest | undefined;
   try {
-    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LINK_DEAD_AFTER: String(LINK_DEAD_AFTER_S), COMMAND_TIMEOUT: '10' } });
+    relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { env: { LINK_DEAD_AFTER: String(LINK_DEAD_AFTER_S), COMMAND_TIMEOUT: '10', ...options.relayEnv } });
     await relay.proc.waitForLog((l) => l.msg === 'agent link open');
   } catch (err) {
     await stopAndCleanUp(relay, agent);
