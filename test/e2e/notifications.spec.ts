@@ -143,6 +143,27 @@ test('the settings list the channels with no secret shown, mark the one that ans
   await expect(section.getByText(/^Heartbeat: off: set HEARTBEAT_URL/)).toBeVisible();
 });
 
+test('a relay with no notifications file: the section says so and how to configure one', async ({ page }) => {
+  const bare = await startSite();
+  try {
+    await page.goto(bare.url);
+    await page.getByLabel('API key').fill(bare.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('list', { name: 'Zones' })).toBeVisible();
+    const section = await openSettings(page);
+    await expect(section.getByText(/^No notification channels are configured/)).toBeVisible();
+    await expect(section).toContainText('NOTIFY_FILE');
+    await expect(section).toContainText('“Notifications (relay)”');
+    await expect(section.getByRole('list', { name: 'Notification channels' })).toHaveCount(0);
+    await expect(section.getByRole('button')).toHaveCount(0);
+    expect(await seriousFindings(page)).toEqual([]);
+    await section.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await screenshot(page, 'settings-notifications-none-desktop');
+  } finally {
+    await stopAndCleanUp(bare.relay, bare.agent);
+  }
+});
+
 for (const screen of SCREENS) {
   test.describe(`at ${screen.width}x${screen.height}`, () => {
     test.use({ viewport: { width: screen.width, height: screen.height }, hasTouch: screen.kiosk });
