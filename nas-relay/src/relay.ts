@@ -1,4 +1,4 @@
-import type { CommandStatus, EventEntry, LiveServerMessage, SystemState, ZoneState } from '@boiler/shared';
+import { NOTIFY_FAILING_AFTER, type CommandStatus, type EventEntry, type LiveServerMessage, type SystemState, type ZoneState } from '@boiler/shared';
 import { traceCommand, type EventQuery, type Logger } from '@boiler/service';
 import { LagWindow, type Replica } from './replica/index.js';
 import type { AgentLink } from './link/agent-link.js';
@@ -28,9 +28,6 @@ export function commandStatus(c: QueuedCommand): CommandStatus {
  * the live UIs; commands go from the queue over the link; everything is measured. Constructor
  * only assigns; start() and stop() do the work.
  */
-/** Failed tries in a row after which a notification channel counts as failing in /health. */
-const NOTIFY_FAILING_AFTER = 3;
-
 export class Relay {
   readonly metrics: RelayMetrics;
   readonly lagByKind = { urgent: new LagWindow(), sample: new LagWindow() };
