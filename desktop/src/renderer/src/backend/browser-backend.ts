@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { CommandState, EventsReply, CommandStatus, HistoryReply, LiveServerMessage, MAX_NESTING_DEPTH, NotifyReply, NotifyTestReply, PresetsReply, SchedulesReply, ZoneStatsReply, nestsDeeperThan, type CommandBody, type EventEntry, type LiveClientMessage, type Preset } from '@boiler/shared';
-import type { HistoryPoint } from '@boiler/shared';
+import { LiveServerMessage, MAX_NESTING_DEPTH, nestsDeeperThan, type LiveClientMessage } from '@boiler/shared';
 import type { EarlySocket, HeadStart } from './head-start';
-import { CommandsReply, MAX_LISTED_COMMANDS, type CommandRecord } from './command-record';
-import { BackendError, eventsParams, type Backend, type EventsFilter, type CommandAccepted, type LiveFeed, type LiveHandlers, type ScheduleOf, type SignInResult } from './backend';
+import { RelayRest, type RelayAnswer, type RestMethod } from './relay-rest';
+import type { Backend, LiveFeed, LiveHandlers, SignInResult } from './backend';
 
 const SessionInfo = z.object({ expires_at: z.number() });
-const Accepted = z.object({ id: z.uuid(), state: CommandState });
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** Reconnect delays: doubling from half a second to half a minute, jittered so kiosks do not stampede. */
 const BACKOFF_FIRST_MS = 500;
@@ -24,14 +21,16 @@ const SILENT_FOR_MS = 25_000;
  * is held in this object's memory only (never in page storage) and sent on each request and as the
  * live socket's first message, so a reload asks for it again.
  */
-export class BrowserBackend implements Backend {
+export class BrowserBackend extends RelayRest implements Backend {
   private key: string | null = null;
 
   /** `early`: the socket and the session check main.ts began before the app was evaluated, to take over. */
   constructor(
     private readonly origin: string = window.location.origin,
     private readonly early: HeadStart | null = null,
-  ) {}
+  ) {
+    super();
+  }
 
   async hasSession(): Promise<boolean> {
     if (this.key !== null) return true;
@@ -82,50 +81,15 @@ export class BrowserBackend implements Backend {
     }
   }
 
-  async sendCommand(id: string, body: CommandBody): Promise<CommandAccepted> {
-    return this.request('POST', '/api/commands', Accepted, { id, body });
-  }
 
-  async retryCommand(id: string): Promise<CommandStatus> {
-    return this.request('POST', `/api/commands/${encodeURIComponent(id)}/retry`, CommandStatus);
-  }
 
-  async history(zone: string, from: number, to: number, points: number): Promise<HistoryPoint[]> {
-    const q = new URLSearchParams({ from: String(from), to: String(to), points: String(points) });
-    const answer = await this.request('GET', `/api/zones/${encodeURIComponent(zone)}/history?${q.toString()}`, HistoryReply);
-    return answer.points;
-  }
 
-  async zoneStats(zone: string, from: number, to: number): Promise<ZoneStatsReply> {
-    const q = new URLSearchParams({ from: String(Math.floor(from)), to: String(Math.floor(to)) });
-    return this.request('GET', `/api/zones/${encodeURIComponent(zone)}/stats?${q.toString()}`, ZoneStatsReply);
-  }
 
-  async schedules(): Promise<ScheduleOf[]> {
-    return (await this.request('GET', '/api/schedules', SchedulesReply)).schedules;
-  }
 
-  async presets(): Promise<Preset[]> {
-    return (await this.request('GET', '/api/presets', PresetsReply)).presets;
-  }
 
-  async events(query: EventsFilter): Promise<EventEntry[]> {
-    const q = eventsParams(query);
-    q.set('limit', String(query.limit));
-    return (await this.request('GET', `/api/events?${q.toString()}`, EventsReply)).events;
-  }
 
-  async commands(limit: number): Promise<CommandRecord[]> {
-    return (await this.request('GET', `/api/commands?limit=${Math.min(MAX_LISTED_COMMANDS, Math.max(1, Math.floor(limit)))}`, CommandsReply)).commands;
-  }
 
-  async notifyView(): Promise<NotifyReply> {
-    return this.request('GET', '/api/notify', NotifyReply);
-  }
 
-  async testNotice(channel: string): Promise<NotifyTestReply> {
-    return this.request('POST', `/api/notify/channels/${encodeURIComponent(channel)}/test`, NotifyTestReply);
-  }
 
   exportUrl(path: string, query: URLSearchParams): string {
     const q = query.toString();
@@ -140,7 +104,7 @@ export class BrowserBackend implements Backend {
     return new LiveSocket(url, this.key, handlers, this.key === null ? early : null);
   }
 
-  private async request<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+  protected async send(method: RestMethod, path: string, body?: unknown): Promise<RelayAnswer> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.key !== null) headers.authorization = `Bearer ${this.key}`;
@@ -148,21 +112,15 @@ export class BrowserBackend implements Backend {
     try {
       res = await fetch(`${this.origin}${path}`, { method, headers, credentials: 'same-origin', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     } catch {
-      throw new BackendError(0, 'unreachable', 'the relay cannot be reached');
+      return { status: 0, body: null };
     }
     let raw: unknown = null;
     try {
       raw = await res.json();
     } catch {
-      // A body that is not JSON is judged by its status below.
+      // A body that is not JSON is judged by its status.
     }
-    if (!res.ok) {
-      const err = ErrorBody.safeParse(raw);
-      throw err.success ? new BackendError(res.status, err.data.error.code, err.data.error.message) : new BackendError(res.status, 'http_error', `the relay answered ${res.status}`);
-    }
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) throw new BackendError(res.status, 'bad_answer', `the relay's answer to ${method} ${path.split('?')[0] ?? path} did not match its schema`);
-    return parsed.data;
+    return { status: res.status, body: raw };
   }
 }
 
