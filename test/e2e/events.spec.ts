@@ -19,6 +19,11 @@ test.beforeAll(async ({ site }) => {
   await commandAndWait(site, { type: 'zone_mode', zone: 'Z3', mode: 'OFF' });
 });
 
+test.afterAll(async ({ site }) => {
+  // The site is shared by the worker's specs: Z3 back on its schedule, as the others expect it.
+  await commandAndWait(site, { type: 'zone_mode', zone: 'Z3', mode: 'AUTO' });
+});
+
 async function relayEvents(site: Site, query: string): Promise<EventEntry[]> {
   const got = await getJson(site.url, `/api/events?${query}`, site.apiKey);
   expect(got.status, query).toBe(200);
