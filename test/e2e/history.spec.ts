@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { test as plain, type Page } from '@playwright/test';
-import { ZoneStatsReply, EventsReply, HistoryReply, cToF } from '@boiler/shared';
+import { ZoneStatsReply, EventsReply, cToF } from '@boiler/shared';
 import { test, expect, startSite, type Site } from './support/site.js';
 import { signIn, tile } from './support/sign-in.js';
 import { screenshot } from './support/layout.js';
@@ -26,9 +26,16 @@ test('a zone page draws the zone history from the relay, for a day and for a wee
   await expect(legend.filter({ hasText: /^Setpoint$/ })).toHaveCount(1);
   await expect(legend.filter({ hasText: 'Setpoint now' })).toHaveCount(0);
   const [, lo, hi] = caption.exec((await chart.locator('figcaption').textContent()) ?? '') ?? [];
-  const to = Date.now() + 3600_000; // the simulated clock runs behind the real one; a window past both ends
-  const recorded = HistoryReply.parse(await relayGet(site, `/api/zones/Z1/history?from=${to - 3 * 24 * 3600_000}&to=${to}&points=2000`)).points;
-  const setpointsF = new Set(recorded.flatMap((p) => (p.setpoint_c === null || p.setpoint_c === undefined ? [] : [Math.round(cToF(p.setpoint_c))])));
+  // Every setpoint recorded with Z1's samples (its SAMPLE events, paged back): a history bucket keeps
+  // its last setpoint, so another bucketing than the chart's could miss a short one (away, at 50 °F).
+  const setpointsF = new Set<number>();
+  let before = '';
+  for (let page = 0; page < 100; page++) {
+    const got = EventsReply.parse(await relayGet(site, `/api/events?zone=Z1&event=SAMPLE&limit=2000${before}`)).events;
+    for (const e of got) if (e.setpoint_c !== null && e.setpoint_c !== undefined) setpointsF.add(Math.round(cToF(e.setpoint_c)));
+    if (got.length < 2000) break;
+    before = `&before_seq=${got[got.length - 1]?.seq ?? 0}`;
+  }
   expect(setpointsF.size, 'the relay records setpoints').toBeGreaterThan(0);
   for (const shown of [lo, hi ?? lo]) expect(setpointsF, `setpoint ${shown} °F in the caption`).toContain(Number(shown));
   const box = await chart.locator('canvas').boundingBox();
