@@ -50,7 +50,10 @@ describe('a link that misbehaves', () => {
   });
 
   it('a half-open link is noticed within the timeout, then reconnected with backoff', async () => {
-    agent = await startAgent({ env: { SIM_SPEED: '10', BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '1' } });
+    // The agent gives up on a silent relay after three of its heartbeats: at 2 s that is 6 s, so the
+    // relay's own 3 s limit is what ends the link here (at 1 s both ends raced, and the agent's close
+    // came through the proxy as a plain close).
+    agent = await startAgent({ env: { SIM_SPEED: '10', BATCH_INTERVAL: '1', HEARTBEAT_INTERVAL: '2' } });
     proxy = new ChaosProxy({ host: '127.0.0.1', port: agent.port });
     const port = await proxy.listen();
     relay = await startRelay(`ws://127.0.0.1:${port}/ws`, { env: { LINK_DEAD_AFTER: '3' } });
