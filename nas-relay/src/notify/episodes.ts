@@ -28,6 +28,8 @@ const PI_OFFLINE = 'pi_offline';
 export class EpisodeTracker {
   /** The relay's clock when the link went down; null while it is up (or before it was ever seen). */
   private linkDownSince: number | null = null;
+  /** The last alert list stored (ids and acknowledgements); null before the first. */
+  private lastAlerts: string | null = null;
 
   constructor(
     private readonly store: NotifyStore,
@@ -39,6 +41,9 @@ export class EpisodeTracker {
 
   /** The alerts the agent reports now (the whole list, from the system state). */
   alerts(alerts: readonly Alert[]): void {
+    // The system state comes with most batches; the same alerts again change nothing, so no transaction.
+    const seen = alerts.map((a) => `${a.id}:${a.acknowledged ? 1 : 0}`).join(',');
+    if (seen === this.lastAlerts) return;
     const now = this.now();
     let added = 0;
     this.store.transaction(() => {
@@ -62,6 +67,8 @@ export class EpisodeTracker {
         added += this.notice(ep.key, 'resolved', ep.source as NoticeSource, ep.zone, `Resolved: ${ep.message}`, now);
       }
     });
+    // Only once stored: a failed write is tried again with the next system state.
+    this.lastAlerts = seen;
     if (added > 0) this.enqueued();
   }
 
