@@ -48,6 +48,13 @@ async function openEvents(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { level: 1, name: 'Events' })).toBeVisible();
 }
 
+/** A filter chosen and the log's rows read for it: until the list is no longer busy, the rows shown are the last filter's. */
+async function filterTo(page: Page, choice: { zone?: string; type?: string }): Promise<void> {
+  if (choice.zone !== undefined) await page.getByLabel('Zone').selectOption(choice.zone);
+  if (choice.type !== undefined) await page.getByLabel('Type').selectOption({ label: choice.type });
+  await expect(page.getByRole('region', { name: 'Event log' })).toHaveAttribute('aria-busy', 'false');
+}
+
 /** The seqs of the log's rows as shown, top to bottom. */
 async function shownSeqs(page: Page): Promise<number[]> {
   const rows = page.getByRole('region', { name: 'Event log' }).locator('tbody tr');
@@ -76,8 +83,7 @@ test('the log filtered by zone and type shows the relay API’s events for that 
   const log = page.getByRole('region', { name: 'Event log' });
 
   // Commands for Z2: the one sent above, with who sent it and how it ended.
-  await page.getByLabel('Zone').selectOption('Z2');
-  await page.getByLabel('Type').selectOption({ label: 'Commands' });
+  await filterTo(page, { zone: 'Z2', type: 'Commands' });
   await expect(log.locator('tbody tr').first()).toBeVisible();
   await expect(log.locator('tbody tr').first()).toContainText(/sent by api-key@127\.0\.0\.1 · succeeded/);
   let seqs = await shownSeqs(page);
@@ -86,8 +92,7 @@ test('the log filtered by zone and type shows the relay API’s events for that 
   expect(api.every((e) => e.zone === 'Z2' && e.event === 'COMMAND')).toBe(true);
 
   // Z1's samples: the relay's, as many as there are yet (up to a page).
-  await page.getByLabel('Zone').selectOption('Z1');
-  await page.getByLabel('Type').selectOption({ label: 'Samples' });
+  await filterTo(page, { zone: 'Z1', type: 'Samples' });
   await expect(log.locator('tbody tr').first()).toHaveAttribute('data-seq', /\d+/);
   await expect(log.locator('tbody tr td:nth-child(2)').first()).toHaveText('Z1');
   seqs = await shownSeqs(page);
@@ -97,7 +102,7 @@ test('the log filtered by zone and type shows the relay API’s events for that 
 
   // Every zone's samples: a full page, then the next one below it with "Older events".
   await expect.poll(async () => (await relayEvents(site, 'event=SAMPLE&limit=120')).length, { timeout: 60_000 }).toBe(120);
-  await page.getByLabel('Zone').selectOption('');
+  await filterTo(page, { zone: '' });
   await expect(log.locator('tbody tr')).toHaveCount(50);
   seqs = await shownSeqs(page);
   api = await relayEvents(site, `event=SAMPLE&before_seq=${(seqs[0] as number) + 1}&limit=50`);
@@ -115,8 +120,7 @@ test('the log filtered by zone and type shows the relay API’s events for that 
   expect([...paged].sort((a, b) => b - a)).toEqual(paged);
 
   // The default type, all but samples, site-wide: the relay's same filter, newest first.
-  await page.getByLabel('Zone').selectOption('');
-  await page.getByLabel('Type').selectOption({ label: 'All but samples' });
+  await filterTo(page, { zone: '', type: 'All but samples' });
   await expect(log.locator('tbody tr').first()).toBeVisible();
   await expect.poll(async () => (await shownSeqs(page)).length).toBeGreaterThan(2);
   seqs = await shownSeqs(page);
@@ -135,8 +139,7 @@ test('the downloaded CSVs hold the relay API’s rows for the same filter: the l
   await signIn(page, site.apiKey);
   await openEvents(page);
   // Z2: a command and the switch it made, at least.
-  await page.getByLabel('Zone').selectOption('Z2');
-  await page.getByLabel('Type').selectOption({ label: 'All but samples' });
+  await filterTo(page, { zone: 'Z2', type: 'All but samples' });
   const log = page.getByRole('region', { name: 'Event log' });
   await expect(log.locator('tbody tr td:nth-child(2)').first()).toHaveText('Z2');
 
@@ -195,7 +198,7 @@ for (const screen of SCREENS) {
       await signIn(page, site.apiKey);
       await openEvents(page);
       // Everything, samples too: a full page and the button for the next.
-      await page.getByLabel('Type').selectOption({ label: 'Everything' });
+      await filterTo(page, { type: 'Everything' });
       const log = page.getByRole('region', { name: 'Event log' });
       await expect(log.locator('tbody tr')).toHaveCount(50);
       await expect(log.getByRole('button', { name: 'Older events' })).toBeVisible();
