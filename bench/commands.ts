@@ -52,6 +52,46 @@ async function rawTwoHopEcho(n: number): Promise<number[]> {
   }
 }
 
+/**
+ * The bare durable round trip: the relay's and the agent's durable steps and nothing else (HTTP
+ * POST -> FULL insert -> ws -> FULL insert -> ws -> FULL update -> live ws frame), their files on the
+ * same disk as the rig's. The floor a durable design can reach on this machine: the echo has no disk.
+ */
+async function bareDurableRoundTrip(n: number): Promise<number[]> {
+  const far = await peer('durable-agent.ts');
+  const mid = await peer('durable-relay.ts', [String(far.info.port)]);
+  const url = `http://127.0.0.1:${String(mid.info.port)}`;
+  const poster = new CommandPoster(url);
+  const ws = new WebSocket(`ws://127.0.0.1:${String(mid.info.port)}/live`, { perMessageDeflate: false });
+  try {
+    await new Promise((r) => ws.once('open', r));
+    const times: number[] = [];
+    for (let i = 0; i < n + 50; i++) {
+      const id = randomUUID();
+      const seen = new Promise<void>((resolve) => {
+        const on = (data: WebSocket.RawData) => {
+          if (String(data).includes(id)) {
+            ws.off('message', on);
+            resolve();
+          }
+        };
+        ws.on('message', on);
+      });
+      const t0 = performance.now();
+      const posted = await poster.post({ id, body: { type: 'setpoint', zone: `Z${(i % 13) + 1}`, setpoint_c: 16 + (i % 8), override: 'permanent' } });
+      if (posted.status !== 202) throw new Error(`bare relay answered ${posted.status}`);
+      await seen;
+      if (i >= 50) times.push(performance.now() - t0);
+    }
+    return times;
+  } finally {
+    ws.close();
+    poster.close();
+    mid.child.kill();
+    far.child.kill();
+  }
+}
+
 /** MQTT QoS 1 request/response through the local Mosquitto, answered by another process. */
 async function mqttRoundTrip(n: number): Promise<number[] | null> {
   let responder: ChildProcess | undefined;
@@ -357,8 +397,10 @@ export async function benchQueueCommits(n = 300): Promise<BenchRow[]> {
 export async function benchCommands(n = 200): Promise<BenchRow[]> {
   const times = await withRig('info', async (rig) => (await roundTrips(rig, n, 20)).map((t) => (t.liveUs - t.postedUs) / 1000));
   const echo = await rawTwoHopEcho(n);
+  const bare = await bareDurableRoundTrip(n);
   const mq = await mqttRoundTrip(n);
   const echoP50 = quantile(echo, 0.5);
+  const bareP50 = quantile(bare, 0.5);
   const rows: BenchRow[] = [
     {
       suite: 'commands',
@@ -368,6 +410,14 @@ export async function benchCommands(n = 200): Promise<BenchRow[]> {
       floor: { name: 'raw 2-hop ws echo p50', value: echoP50 },
       target: { text: 'p50 ≤ 3x the raw echo', met: quantile(times, 0.5) <= 3 * echoP50 },
     },
+    {
+      suite: 'commands',
+      name: 'round trip p50, beside the bare durable round trip (same disk)',
+      value: quantile(times, 0.5),
+      unit: 'ms',
+      floor: { name: 'bare POST -> FULL insert -> ws -> FULL insert -> ws -> FULL update -> live ws, p50', value: bareP50 },
+    },
+    { suite: 'commands', name: 'bare durable round trip p50, beside the raw echo (what the disk adds)', value: bareP50, unit: 'ms', floor: { name: 'raw 2-hop ws echo p50', value: echoP50 } },
     { suite: 'commands', name: 'round trip p95', value: quantile(times, 0.95), unit: 'ms' },
     {
       suite: 'commands',

@@ -1,0 +1,32 @@
+// The far end of the bare durable round trip: a ws server that stores each command (one row, its
+// own transaction at synchronous FULL in a WAL file, as the agent does) and only then answers it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { WebSocketServer } from 'ws';
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-durable-agent-'));
+const db = new Database(join(dir, 'agent.db'));
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.exec('CREATE TABLE commands (id TEXT PRIMARY KEY, body TEXT NOT NULL, done_at INTEGER NOT NULL)');
+const insert = db.prepare('INSERT INTO commands (id, body, done_at) VALUES (?, ?, ?)');
+process.on('exit', () => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+process.on('SIGTERM', () => process.exit(0));
+
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+wss.on('listening', () => {
+  const a = wss.address();
+  console.log(JSON.stringify({ port: typeof a === 'object' && a !== null ? a.port : 0 }));
+});
+wss.on('connection', (ws) =>
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data)) as { id: string; body: unknown };
+    insert.run(m.id, JSON.stringify(m.body), Date.now());
+    ws.send(JSON.stringify({ id: m.id, outcome: 'succeeded' }));
+  }),
+);
