@@ -54,8 +54,9 @@ async function rawTwoHopEcho(n: number): Promise<number[]> {
 
 /**
  * The bare durable round trip: the relay's and the agent's durable steps and nothing else (HTTP
- * POST -> FULL insert -> ws -> FULL insert -> ws -> FULL update -> live ws frame), their files on the
- * same disk as the rig's. The floor a durable design can reach on this machine: the echo has no disk.
+ * POST -> commit, handed on, synced before the 202 -> ws -> FULL insert -> ws -> commit -> live ws
+ * frame), their files on the same disk as the rig's. The floor a durable design can reach on this
+ * machine: the echo has no disk.
  */
 async function bareDurableRoundTrip(n: number): Promise<number[]> {
   const far = await peer('durable-agent.ts');
@@ -415,7 +416,7 @@ export async function benchCommands(n = 200): Promise<BenchRow[]> {
       name: 'round trip p50, beside the bare durable round trip (same disk)',
       value: quantile(times, 0.5),
       unit: 'ms',
-      floor: { name: 'bare POST -> FULL insert -> ws -> FULL insert -> ws -> FULL update -> live ws, p50', value: bareP50 },
+      floor: { name: 'bare durable round trip p50 (peers/durable-*.ts)', value: bareP50 },
     },
     { suite: 'commands', name: 'bare durable round trip p50, beside the raw echo (what the disk adds)', value: bareP50, unit: 'ms', floor: { name: 'raw 2-hop ws echo p50', value: echoP50 } },
     { suite: 'commands', name: 'round trip p95', value: quantile(times, 0.95), unit: 'ms' },
