@@ -80,6 +80,8 @@ export class Relay {
         applied: (events, at, how) => this.applied(events, at, how.streamed),
         zones: (zones) => this.zonesChanged(zones),
         system: (system) => this.systemChanged(system),
+        // Another app (or the Pi's own API) changed a schedule or preset: every UI shows it without a reload.
+        settings: (settings) => this.live?.broadcast({ type: 'settings', settings }),
         connected: () => {
           this.linkUpSince = performance.now();
           this.linkDownSince = null;

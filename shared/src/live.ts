@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZoneState, SystemState, EventEntry } from './models.js';
+import { ZoneState, SystemState, EventEntry, SiteSettings } from './models.js';
 import { CommandBody, CommandError, CommandResult, CommandState } from './commands.js';
 import { EpochMs } from './time.js';
 
@@ -38,6 +38,8 @@ export const LiveServerMessage = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('zones'), zones: z.array(ZoneState) }),
   z.strictObject({ type: z.literal('system'), system: SystemState }),
+  /** The schedules and presets, whole, each time the Pi sends them (after every change to them). */
+  z.strictObject({ type: z.literal('settings'), settings: SiteSettings }),
   z.strictObject({ type: z.literal('events'), events: z.array(EventEntry) }),
   z.strictObject({ type: z.literal('command'), command: CommandStatus }),
   z.strictObject({ type: z.literal('link'), pi_connected: z.boolean(), pi_offline_since: EpochMs.nullable() }),

@@ -5,7 +5,7 @@ import type { Locator, Page } from '@playwright/test';
 import { getJson } from '../support/agent-process.js';
 import { test, expect, type Site } from './support/site.js';
 import { signIn } from './support/sign-in.js';
-import { relayCommands } from './support/relay-commands.js';
+import { commandAndWait, relayCommands } from './support/relay-commands.js';
 import { SCREENSHOT_DIR, SCREENS, expectUsableLayout, screenshot } from './support/layout.js';
 
 // Touch and mouse both: the drag is made once with each.
@@ -284,4 +284,26 @@ test('a week sent to two other zones, a zone sent back to the default schedule, 
   await page.getByRole('combobox', { name: 'Schedule of' }).selectOption('Z9');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Schedule: Z9 /);
   await expect(page.getByRole('button', { name: `Edit Sunday: ${sunday}` })).toBeVisible();
+});
+
+test('a week another app changes shows on an open schedule page by itself, no reload: the relay pushes the schedules', async ({ page, site }) => {
+  await signIn(page, site.apiKey);
+  await openSchedule(page, 'Z12');
+  const own = await agentSchedule(site, 'Z12');
+  const base = own ?? (await agentSchedule(site, 'default'));
+  if (base === null) throw new Error('the agent has no default schedule');
+  await expect(page.getByRole('button', { name: /^Edit Wednesday: / })).toBeVisible();
+  // From another client, straight to the relay: nothing on this page sent it or waits for it.
+  const wed: ScheduleEntry[] = [
+    { at: '00:00', setpoint_c: 16 },
+    { at: '06:30', setpoint_c: 22 },
+    { at: '21:00', setpoint_c: 16 },
+  ];
+  const expected = page.getByRole('button', { name: `Edit Wednesday: ${wed.map((e) => `${e.at} ${Math.round(cToF(setpoint(e)))}°`).join(', ')}` });
+  await expect(expected).toHaveCount(0);
+  await commandAndWait(site, { type: 'schedule_set', zone: 'Z12', schedule: { ...base, wed } });
+  await expect(expected).toBeVisible();
+  // The shared site as it was: Z12 back on the default schedule (an empty week) if it followed it.
+  const empty = { sun: [], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] };
+  await commandAndWait(site, { type: 'schedule_set', zone: 'Z12', schedule: own ?? empty });
 });

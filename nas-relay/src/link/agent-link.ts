@@ -120,6 +120,8 @@ export interface LinkListener {
   applied?(events: readonly EventEntry[], appliedAt: number, how: { streamed: boolean }): void;
   zones?(zones: readonly ZoneState[]): void;
   system?(system: SystemState): void;
+  /** The schedules and presets, stored in the replica, after the agent sent them. */
+  settings?(settings: SiteSettings): void;
   commandResult?(result: CommandResult): void;
   connected?(): void;
   disconnected?(): void;
@@ -431,6 +433,7 @@ export class AgentLink {
         return;
       case 'settings_update':
         this.replica.applySettings(m.payload.settings);
+        for (const l of this.listeners) l.settings?.(m.payload.settings);
         return;
       case 'full_sync_response':
         this.onSyncPage(m);

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { LiveServerMessage } from '@boiler/shared';
+import type { LiveServerMessage, SiteSettings } from '@boiler/shared';
 import { backend, type LiveFeed, type LiveState, type SignInResult } from '../backend/backend';
 import { useZonesStore } from './zones';
 import { useSystemStore } from './system';
@@ -55,6 +55,17 @@ export const useLinkStore = defineStore('link', () => {
 
   let firstSnapshot = true;
 
+  /**
+   * Who wants the schedules and presets the relay pushes, and to hear of a fresh snapshot (after
+   * which what changed while the feed was away must be read again). The schedules store signs up
+   * when a page first uses it, so the dashboard's bundle does not carry the schedule code.
+   */
+  const settingsHandlers = new Set<{ settings(s: SiteSettings): void; snapshot(): void }>();
+  function onSettings(handler: { settings(s: SiteSettings): void; snapshot(): void }): () => void {
+    settingsHandlers.add(handler);
+    return () => settingsHandlers.delete(handler);
+  }
+
   function received(m: LiveServerMessage): void {
     const at = Date.now();
     switch (m.type) {
@@ -67,12 +78,16 @@ export const useLinkStore = defineStore('link', () => {
         system.set(m.system, m.system === null ? null : at);
         commands.replaceAll(m.commands);
         setPi(m.pi_connected, m.pi_offline_since);
+        for (const h of settingsHandlers) h.snapshot();
         return;
       case 'zones':
         zones.apply(m.zones, at);
         return;
       case 'system':
         system.set(m.system, at);
+        return;
+      case 'settings':
+        for (const h of settingsHandlers) h.settings(m.settings);
         return;
       case 'command':
         commands.apply(m.command);
@@ -175,5 +190,5 @@ export const useLinkStore = defineStore('link', () => {
     return !current.value || heardAt === null || now.value - heardAt > ZONE_FRESH_MS;
   }
 
-  return { signedIn, checked, live, relayLostAt, piConnected, piOffline, now, current, restore, signIn, signOut, isStale };
+  return { signedIn, checked, live, relayLostAt, piConnected, piOffline, now, current, restore, signIn, signOut, isStale, onSettings };
 });

@@ -1,8 +1,9 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import type { CommandBody, Preset, WeeklySchedule } from '@boiler/shared';
+import type { CommandBody, Preset, SiteSettings, WeeklySchedule } from '@boiler/shared';
 import { backend, BackendError } from '../backend/backend';
 import { commandState, useCommandsStore } from './commands';
+import { useLinkStore } from './link';
 import { applyConfirmed, reflects, type SiteSchedules } from '../schedule/site-schedules';
 import type { WeekPlan } from '../schedule/week';
 
@@ -49,15 +50,19 @@ export const useSchedulesStore = defineStore('schedules', () => {
     return zone === 'default' ? defaultWeek.value : (site.value.weeks.get(zone) ?? null);
   }
 
+  /** The relay's copy, read or pushed; what was confirmed here and is not in it yet stays shown. */
+  function take(fresh: SiteSchedules): void {
+    // The relay's copy may trail the Pi's confirmation by a moment: keep what was confirmed until it shows.
+    unseen = unseen.filter((body) => !reflects(fresh, body));
+    site.value = unseen.reduce((s, body) => applyConfirmed(s, body, Date.now()), fresh);
+    loaded.value = true;
+    problem.value = null;
+  }
+
   async function load(): Promise<void> {
     try {
       const [weeks, listed] = await Promise.all([backend().schedules(), backend().presets()]);
-      const fresh: SiteSchedules = { weeks: new Map(weeks.map((s) => [s.zone, s.schedule])), presets: listed };
-      // The relay's copy may trail the Pi's confirmation by a moment: keep what was confirmed until it shows.
-      unseen = unseen.filter((body) => !reflects(fresh, body));
-      site.value = unseen.reduce((s, body) => applyConfirmed(s, body, Date.now()), fresh);
-      loaded.value = true;
-      problem.value = null;
+      take({ weeks: new Map(weeks.map((s) => [s.zone, s.schedule])), presets: listed });
     } catch (err) {
       problem.value = err instanceof BackendError ? err.message : 'the schedules could not be read';
     }
@@ -67,6 +72,25 @@ export const useSchedulesStore = defineStore('schedules', () => {
       rereadTimer = setTimeout(() => void load(), REREAD_EVERY_MS);
     }
   }
+
+  /**
+   * The schedules and presets as the relay pushed them on the live feed (the Pi sends them after
+   * every change, whoever made it: another app, the Pi's own API). Taken only once this page has
+   * read them: until then there is nothing shown to bring up to date.
+   */
+  function pushed(settings: SiteSettings): void {
+    if (!loaded.value) return;
+    const weeks = new Map<string, WeeklySchedule>([['default', settings.default_schedule]]);
+    for (const z of settings.zone_schedules) weeks.set(z.zone, z.schedule);
+    take({ weeks, presets: settings.presets });
+  }
+
+  /** After the live feed was away (a fresh snapshot): changes made meanwhile were not pushed, so read again. */
+  function refresh(): void {
+    if (loaded.value) void load();
+  }
+
+  useLinkStore().onSettings({ settings: pushed, snapshot: refresh });
 
   /** Takes in the commands sent from here that the Pi has finished with. */
   function settle(): void {
@@ -110,5 +134,5 @@ export const useSchedulesStore = defineStore('schedules', () => {
     return send({ type: 'preset_delete', name });
   }
 
-  return { site, loaded, problem, presets, defaultWeek, ownWeek, load, saveWeek, savePreset, applyPreset, deletePreset, drafts, keepDraft, dropDraft };
+  return { site, loaded, problem, presets, defaultWeek, ownWeek, load, pushed, refresh, saveWeek, savePreset, applyPreset, deletePreset, drafts, keepDraft, dropDraft };
 });
