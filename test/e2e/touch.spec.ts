@@ -1,16 +1,25 @@
-import { toCelsius } from '@boiler/shared';
+import { toCelsius, type WeeklySchedule } from '@boiler/shared';
+import { getJson } from '../support/agent-process.js';
 import { test, expect } from './support/site.js';
 import { signIn, tile } from './support/sign-in.js';
-import { relayCommands } from './support/relay-commands.js';
+import { commandAndWait, relayCommands } from './support/relay-commands.js';
 
 // The wall panel: a touch screen at its smaller size.
 test.use({ viewport: { width: 800, height: 480 }, hasTouch: true });
 
 test('a vertical swipe that starts on the setpoint control scrolls the page and sends no command', async ({ page, site }) => {
+  // Z4 held at one setpoint all week for the test: the simulated clock runs 60x, and a switch point
+  // of its schedule passed mid-test would change the setpoint shown (seen once: 63° became 69°).
+  // A schedule_set, not a setpoint command: the one setpoint command below stays the only one.
+  const own = await getJson<{ schedule: WeeklySchedule }>(site.agent.url, '/api/schedules/Z4');
+  const flat = [{ at: '00:00', setpoint_c: 18 }];
+  await commandAndWait(site, { type: 'schedule_set', zone: 'Z4', schedule: { sun: flat, mon: flat, tue: flat, wed: flat, thu: flat, fri: flat, sat: flat } });
+
   await signIn(page, site.apiKey);
   await tile(page, 'Z4').click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Z4 /);
   const asked = page.getByLabel('Setpoint asked for');
+  await expect(asked).toHaveText('64°'); // 18 °C, the flat week's
   const before = Number((await asked.textContent())?.replace('°', ''));
   expect(Number.isFinite(before)).toBe(true);
   const raise = page.getByRole('button', { name: 'Raise setpoint' });
@@ -38,9 +47,15 @@ test('a vertical swipe that starts on the setpoint control scrolls the page and 
   // (or a second command would follow); it carries one, and it is the only one for the zone.
   await raise.tap();
   await expect(asked).toHaveText(`${before + 1}°`);
+  // The relay's list, not the page's trail alone: the schedule_set above also ended "succeeded".
+  const setpoints = async () => (await relayCommands(site)).filter((c) => c.body.type === 'setpoint' && c.body.zone === 'Z4');
+  await expect.poll(async () => (await setpoints()).map((c) => c.state), { timeout: 20_000 }).toEqual(['succeeded']);
   await expect(page.getByRole('list', { name: 'Command states' }).getByRole('listitem').last()).toHaveText('succeeded');
-  const sent = (await relayCommands(site)).filter((c) => c.body.type === 'setpoint' && c.body.zone === 'Z4');
+  const sent = await setpoints();
   expect(sent).toHaveLength(1);
   const body = sent[0]?.body;
   expect(body?.type === 'setpoint' ? body.setpoint_c : null).toBeCloseTo(toCelsius(before + 1, 'F'), 1);
+  // The shared site as it was: Z4's own week back, or the default schedule (an empty week).
+  const empty = { sun: [], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] };
+  await commandAndWait(site, { type: 'schedule_set', zone: 'Z4', schedule: own.status === 200 ? own.body.schedule : empty });
 });
