@@ -1,19 +1,15 @@
-import { toCelsius, type WeeklySchedule } from '@boiler/shared';
-import { getJson } from '../support/agent-process.js';
+import { toCelsius } from '@boiler/shared';
 import { test, expect } from './support/site.js';
 import { signIn, tile } from './support/sign-in.js';
-import { commandAndWait, relayCommands } from './support/relay-commands.js';
+import { holdFlatWeek, relayCommands } from './support/relay-commands.js';
 
 // The wall panel: a touch screen at its smaller size.
 test.use({ viewport: { width: 800, height: 480 }, hasTouch: true });
 
 test('a vertical swipe that starts on the setpoint control scrolls the page and sends no command', async ({ page, site }) => {
-  // Z4 held at one setpoint all week for the test: the simulated clock runs 60x, and a switch point
-  // of its schedule passed mid-test would change the setpoint shown (seen once: 63° became 69°).
-  // A schedule_set, not a setpoint command: the one setpoint command below stays the only one.
-  const own = await getJson<{ schedule: WeeklySchedule }>(site.agent.url, '/api/schedules/Z4');
-  const flat = [{ at: '00:00', setpoint_c: 18 }];
-  await commandAndWait(site, { type: 'schedule_set', zone: 'Z4', schedule: { sun: flat, mon: flat, tue: flat, wed: flat, thu: flat, fri: flat, sat: flat } });
+  // Z4 held at one setpoint all week for the test (seen once: a switch point passed mid-test, 63° became
+  // 69°). A schedule_set, not a setpoint command: the one setpoint command below stays the only one.
+  const restore = await holdFlatWeek(site, 'Z4', 18);
 
   await signIn(page, site.apiKey);
   await tile(page, 'Z4').click();
@@ -55,7 +51,5 @@ test('a vertical swipe that starts on the setpoint control scrolls the page and 
   expect(sent).toHaveLength(1);
   const body = sent[0]?.body;
   expect(body?.type === 'setpoint' ? body.setpoint_c : null).toBeCloseTo(toCelsius(before + 1, 'F'), 1);
-  // The shared site as it was: Z4's own week back, or the default schedule (an empty week).
-  const empty = { sun: [], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] };
-  await commandAndWait(site, { type: 'schedule_set', zone: 'Z4', schedule: own.status === 200 ? own.body.schedule : empty });
+  await restore();
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandBody } from '@boiler/shared';
+import type { CommandBody, WeeklySchedule } from '@boiler/shared';
 import { expect } from '@playwright/test';
 import { getJson, postCommand } from '../../support/agent-process.js';
 import type { Site } from './site.js';
@@ -31,4 +31,17 @@ export async function siteNow(site: Site): Promise<number> {
   const system = await getJson<{ updated_at: number }>(site.url, '/api/system', site.apiKey);
   expect(system.status).toBe(200);
   return system.body.updated_at;
+}
+
+/**
+ * Holds a zone at one setpoint all week (a schedule_set through the relay) and returns what puts its
+ * week back (its own, or the default schedule). The sites' simulated clock runs 60x, so a switch
+ * point of the zone's schedule can pass in the middle of a test and move the setpoint it watches.
+ */
+export async function holdFlatWeek(site: Site, zone: string, setpointC: number): Promise<() => Promise<void>> {
+  const own = await getJson<{ schedule: WeeklySchedule }>(site.agent.url, `/api/schedules/${zone}`);
+  const day = [{ at: '00:00', setpoint_c: setpointC }];
+  await commandAndWait(site, { type: 'schedule_set', zone, schedule: { sun: day, mon: day, tue: day, wed: day, thu: day, fri: day, sat: day } });
+  const empty: WeeklySchedule = { sun: [], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] };
+  return () => commandAndWait(site, { type: 'schedule_set', zone, schedule: own.status === 200 ? own.body.schedule : empty });
 }
