@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { test, expect } from './support/site.js';
 import { tile } from './support/sign-in.js';
-import { relayCommands } from './support/relay-commands.js';
+import { holdFlatWeek, relayCommands } from './support/relay-commands.js';
 import { SCREENS, screenshot } from './support/layout.js';
 
 // The wall panel: the app as the kiosk runs it (?kiosk=1), by touch at 800x480 unless said otherwise.
@@ -30,9 +30,13 @@ async function dimSoon(page: Page): Promise<void> {
   await page.getByLabel('Dimmed brightness').selectOption({ label: '10 %' });
 }
 
-/** Waits (the idle time, with no touch) until the screen is dimmed, and checks how dark. */
+/**
+ * The idle time passes with no touch (the page's clock, installed by the test, jumps 16 s rather
+ * than the test waiting them out), and the screen is dimmed; checks how dark.
+ */
 async function expectDimmed(page: Page): Promise<void> {
-  await expect(dimLayer(page)).toHaveClass(/\bdim\b/, { timeout: 40_000 });
+  await page.clock.fastForward(16_000);
+  await expect(dimLayer(page)).toHaveClass(/\bdim\b/, { timeout: 10_000 });
   // 10 % brightness: a layer 90 % black over the page, once its fade is over.
   await expect(dimLayer(page)).toHaveCSS('background-color', 'rgba(0, 0, 0, 0.9)');
 }
@@ -68,6 +72,10 @@ test('the kiosk keeps its habits: no pinch zoom, no overscroll or swipe-back, no
 });
 
 test('after the idle time the screen dims; the tap that wakes it presses nothing; the next tap does', async ({ page, site }) => {
+  // Z3 on one setpoint meanwhile: the site's clock runs 60x, and a switch point passing while the
+  // screen dims would move the setpoint this test reads.
+  const restore = await holdFlatWeek(site, 'Z3', 18);
+  await page.clock.install();
   await kioskSignIn(page, site.apiKey);
   await dimSoon(page);
   await pageLink(page, 'Dashboard').tap();
@@ -96,9 +104,11 @@ test('after the idle time the screen dims; the tap that wakes it presses nothing
   expect(sent).toHaveLength(sentBefore + 1);
   const body = sent[0]?.body;
   expect(body?.type === 'setpoint' ? Math.round((body.setpoint_c * 9) / 5 + 32) : null).toBe(before + 1);
+  await restore();
 });
 
 test('with a PIN set, settings and schedules are locked, the dashboard and zones open; the lock comes back when the screen dims', async ({ page, site }) => {
+  await page.clock.install();
   await kioskSignIn(page, site.apiKey);
   await dimSoon(page);
 
@@ -178,6 +188,7 @@ for (const screen of SCREENS) {
     test.use({ viewport: { width: screen.width, height: screen.height }, hasTouch: screen.kiosk });
 
     test('screenshots: the settings page, and the dashboard dimmed; a mouse click wakes it too and presses nothing', async ({ page, site }) => {
+      await page.clock.install();
       await page.goto('/?kiosk=1');
       await page.getByLabel('API key').fill(site.apiKey);
       await page.getByRole('button', { name: 'Sign in' }).click();
