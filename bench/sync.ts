@@ -35,6 +35,19 @@ function rawInsertMs(rows: Record<string, unknown>[]): number {
   }
 }
 
+/** The floor for a seeded range: the agent's rows for it inserted raw (rawInsertMs). */
+function seededFloor(dbPath: string, seeded: { first: number; last: number }): number {
+  const db = new Database(dbPath, { readonly: true });
+  const rows = db.prepare('SELECT * FROM events WHERE seq BETWEEN ? AND ?').all(seeded.first, seeded.last) as Record<string, unknown>[];
+  db.close();
+  return rawInsertMs(rows);
+}
+
+/** A catch-up figure beside its floor, against DESIGN.md's ≤ 2x. */
+function catchUpRow(name: string, ms: number, floor: number): BenchRow {
+  return { suite: 'sync', name, value: ms, unit: 'ms', floor: { name: 'raw 1-tx insert ms', value: floor }, target: { text: '≤ 2x the raw insert', met: ms <= 2 * floor } };
+}
+
 /** CPU time (user + system, ms) a process has used so far, from /proc (10 ms ticks); null where there is no /proc. */
 function cpuMs(pid: number | undefined): number | null {
   if (pid === undefined) return null;
@@ -62,11 +75,7 @@ export async function benchCatchUp(): Promise<BenchRow[]> {
     const dir = relay.dir;
     await relay.stop();
     // Just inside the outbox window (the newest 10,000), with the few live events logged meanwhile.
-    const seeded = seedSamples(agent.dbPath, 9_980);
-    const db = new Database(agent.dbPath, { readonly: true });
-    const rows = db.prepare('SELECT * FROM events WHERE seq BETWEEN ? AND ?').all(seeded.first, seeded.last) as Record<string, unknown>[];
-    db.close();
-    const floor = rawInsertMs(rows);
+    const floor = seededFloor(agent.dbPath, seedSamples(agent.dbPath, 9_980));
     const agentCpu0 = cpuMs(agent.proc.proc.pid);
     relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { dir, env: { LOG_LEVEL: 'info' } });
     const relayProc = relay.proc;
@@ -90,30 +99,12 @@ export async function benchCatchUp(): Promise<BenchRow[]> {
     const port = agent.port;
     await agent.stop();
     const more = seedSamples(agent.dbPath, 9_980, Date.now() - 30 * 24 * 3600_000);
-    const db2 = new Database(agent.dbPath, { readonly: true });
-    const rows2 = db2.prepare('SELECT * FROM events WHERE seq BETWEEN ? AND ?').all(more.first, more.last) as Record<string, unknown>[];
-    db2.close();
-    const floor2 = rawInsertMs(rows2);
+    const floor2 = seededFloor(agent.dbPath, more);
     agent = await startAgent({ dir: agentDir, env: { SIM_SPEED: '1', WS_PORT: String(port) } });
     const again = await relayProc.waitForLog((l) => l.msg === 'caught up' && Number(l.applied) >= more.last, 60_000);
-    const ms2 = Number(again.ms);
     return [
-      {
-        suite: 'sync',
-        name: `catch-up of ${String(done.events)} queued events, applied: after a relay restart (a cold process)`,
-        value: ms,
-        unit: 'ms',
-        floor: { name: 'raw 1-tx insert ms', value: floor },
-        target: { text: '≤ 2x the raw insert', met: ms <= 2 * floor },
-      },
-      {
-        suite: 'sync',
-        name: `catch-up of ${String(again.events)} queued events, applied: after a link outage (the relay running)`,
-        value: ms2,
-        unit: 'ms',
-        floor: { name: 'raw 1-tx insert ms', value: floor2 },
-        target: { text: '≤ 2x the raw insert', met: ms2 <= 2 * floor2 },
-      },
+      catchUpRow(`catch-up of ${String(done.events)} queued events, applied: after a relay restart (a cold process)`, ms, floor),
+      catchUpRow(`catch-up of ${String(again.events)} queued events, applied: after a link outage (the relay running)`, Number(again.ms), floor2),
       ...cpuRows,
     ];
   } finally {
