@@ -13,6 +13,12 @@ export const ZONE_FRESH_MS = 5 * 60_000;
  * The sign-in and the two links the page depends on: to the relay (the live socket) and the
  * relay's to the Pi. It feeds the other stores from the live socket.
  */
+/** Takes the schedules and presets the relay pushes, and hears of each fresh snapshot. */
+export interface SettingsHandler {
+  settings(settings: SiteSettings): void;
+  snapshot(): void;
+}
+
 export const useLinkStore = defineStore('link', () => {
   const signedIn = ref(false);
   /** Whether the first session check has answered (until then nothing is shown as signed out). */
@@ -60,8 +66,8 @@ export const useLinkStore = defineStore('link', () => {
    * which what changed while the feed was away must be read again). The schedules store signs up
    * when a page first uses it, so the dashboard's bundle does not carry the schedule code.
    */
-  const settingsHandlers = new Set<{ settings(s: SiteSettings): void; snapshot(): void }>();
-  function onSettings(handler: { settings(s: SiteSettings): void; snapshot(): void }): () => void {
+  const settingsHandlers = new Set<SettingsHandler>();
+  function onSettings(handler: SettingsHandler): () => void {
     settingsHandlers.add(handler);
     return () => settingsHandlers.delete(handler);
   }

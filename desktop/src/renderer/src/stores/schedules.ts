@@ -134,5 +134,5 @@ export const useSchedulesStore = defineStore('schedules', () => {
     return send({ type: 'preset_delete', name });
   }
 
-  return { site, loaded, problem, presets, defaultWeek, ownWeek, load, pushed, refresh, saveWeek, savePreset, applyPreset, deletePreset, drafts, keepDraft, dropDraft };
+  return { site, loaded, problem, presets, defaultWeek, ownWeek, load, saveWeek, savePreset, applyPreset, deletePreset, drafts, keepDraft, dropDraft };
 });
