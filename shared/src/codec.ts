@@ -1,4 +1,4 @@
-import { MAX_HANDSHAKE_FRAME_BYTES, PROTOCOL_VERSION, Payloads, Message, type MessageType } from './messages.js';
+import { MAX_HANDSHAKE_FRAME_BYTES, PROTOCOL_VERSION, Payloads, Message, parseEventCarrier, type MessageType } from './messages.js';
 import { crc32 } from './checksum.js';
 import { describeIssues, type Issue } from './parse.js';
 
@@ -220,6 +220,8 @@ export class Codec {
       if (sum !== obj.sum) return fail(new ChecksumMismatchError(`checksum ${obj.sum} does not match payload (${sum})`));
     }
     const { sum: _sum, ...envelope } = obj;
+    const fast = parseEventCarrier(envelope);
+    if (fast !== null) return { ok: true, message: fast, compressed };
     const parsed = Message.safeParse(envelope);
     if (!parsed.success) return fail(schemaError(obj.type as MessageType, parsed.error.issues));
     return { ok: true, message: parsed.data, compressed };

@@ -4,6 +4,7 @@ export * from './checksum.js';
 export * from './models.js';
 export * from './commands.js';
 export * from './messages.js';
+export * from './event-check.js';
 export * from './codec.js';
 export * from './parse.js';
 export * from './config.js';

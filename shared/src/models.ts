@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { EpochMs, Seq, ClockTime } from './time.js';
 import { Celsius } from './units.js';
 
+/** What a zone name may be (ZoneName's rule, also used by checkEventEntry). */
+export const ZONE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
 /** A zone's short name, as wired at the manifold ("Z1" … "Z14"). */
-export const ZoneName = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'zone names are 1 to 32 letters, digits, _ or -');
+export const ZoneName = z.string().regex(ZONE_NAME_PATTERN, 'zone names are 1 to 32 letters, digits, _ or -');
 export type ZoneName = z.infer<typeof ZoneName>;
 
 /** How a zone is driven: its schedule, forced on or off, or its wall thermostat. */
