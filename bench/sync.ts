@@ -9,7 +9,7 @@ import { startAgent, command, postCommand, type AgentUnderTest } from '../test/s
 import { startRelay, type RelayUnderTest } from '../test/support/relay-process.js';
 import { seedSamples } from '../test/support/seed.js';
 import { TEST_API_KEY } from '../test/support/agent-process.js';
-import type { BenchRow } from './table.js';
+import { quantile, type BenchRow } from './table.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -65,12 +65,24 @@ interface CatchUpFloors {
   apply: number;
 }
 
-/** The floors for a seeded range, from the agent's rows for it. */
+/** How many times each floor is measured (fresh files each time, the two interleaved); the median is kept. */
+const FLOOR_RUNS = 5;
+
+/**
+ * The floors for a seeded range, from the agent's rows for it: each the median of FLOOR_RUNS
+ * (one run of either swung 42 to 74 ms from run to run, which moved the ratios as much as any change would).
+ */
 function seededFloors(dbPath: string, seeded: { first: number; last: number }): CatchUpFloors {
   const db = new Database(dbPath, { readonly: true });
   const rows = db.prepare('SELECT * FROM events WHERE seq BETWEEN ? AND ?').all(seeded.first, seeded.last) as Record<string, unknown>[];
   db.close();
-  return { raw: rawInsertMs(rows), apply: replicaApplyMs(rows) };
+  const raw: number[] = [];
+  const apply: number[] = [];
+  for (let i = 0; i < FLOOR_RUNS; i++) {
+    raw.push(rawInsertMs(rows));
+    apply.push(replicaApplyMs(rows));
+  }
+  return { raw: quantile(raw, 0.5), apply: quantile(apply, 0.5) };
 }
 
 /** A catch-up figure beside its floor, against DESIGN.md's ≤ 2x; and beside the replica's own apply of the same rows. */
