@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Agent as HttpAgent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -18,16 +17,8 @@ import { LiveClient } from '../test/support/live-client.js';
 import { TEST_API_KEY } from '../test/support/agent-process.js';
 import { COMMAND_STAGE_MSG, monotonicMicros, type CommandStage } from '@boiler/service';
 import { quantile, type BenchRow } from './table.js';
+import { peer } from './peer.js';
 
-const root = join(import.meta.dirname, '..');
-
-function peer(script: string, args: string[] = []): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'peers', script), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, info: JSON.parse(line) as Record<string, unknown> }));
-    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-  });
-}
 
 /** Round trips of a raw ws message through a middle process to a far process and back. */
 async function rawTwoHopEcho(n: number): Promise<number[]> {

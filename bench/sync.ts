@@ -10,6 +10,7 @@ import { startRelay, type RelayUnderTest } from '../test/support/relay-process.j
 import { seedSamples } from '../test/support/seed.js';
 import { TEST_API_KEY } from '../test/support/agent-process.js';
 import { quantile, type BenchRow } from './table.js';
+import { peer } from './peer.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -85,12 +86,40 @@ function seededFloors(dbPath: string, seeded: { first: number; last: number }): 
   return { raw: quantile(raw, 0.5), apply: quantile(apply, 0.5) };
 }
 
-/** A catch-up figure beside its floor, against DESIGN.md's ≤ 2x; and beside the replica's own apply of the same rows. */
-function catchUpRows(name: string, ms: number, floors: CatchUpFloors): BenchRow[] {
-  return [
+/**
+ * A catch-up figure beside its floor, against DESIGN.md's ≤ 2x; beside the replica's own apply of
+ * the same rows; and the bare catch-up of the same rows (bareCatchUps) beside the raw insert.
+ */
+function catchUpRows(name: string, ms: number, floors: CatchUpFloors, bareMs: number | undefined): BenchRow[] {
+  const rows: BenchRow[] = [
     { suite: 'sync', name, value: ms, unit: 'ms', floor: { name: 'raw 1-tx insert ms', value: floors.raw }, target: { text: '≤ 2x the raw insert', met: ms <= 2 * floors.raw } },
     { suite: 'sync', name: `  the same beside the replica's own apply of those rows (1 tx, no link)`, value: ms, unit: 'ms', floor: { name: 'replica apply ms', value: floors.apply } },
   ];
+  if (bareMs !== undefined) {
+    rows.push(
+      { suite: 'sync', name: '  the same beside the bare catch-up of those rows (peers/bare-*.ts)', value: ms, unit: 'ms', floor: { name: 'bare catch-up ms', value: bareMs } },
+      { suite: 'sync', name: '  bare catch-up, beside the raw insert (what a link of pages adds)', value: bareMs, unit: 'ms', floor: { name: 'raw 1-tx insert ms', value: floors.raw } },
+    );
+  }
+  return rows;
+}
+
+/**
+ * The bare catch-up of each seeded range, one after the other over one link (the first with both
+ * processes cold, as after a relay restart; the second warm): a process reading the agent's log in
+ * pages of 1,000 and sending each as gzipped JSON, and one applying them as they come (gunzip, parse,
+ * checkEventEntries, the replica's own apply) to a fresh replica file, timed from its request to the
+ * range applied. The relay's and the agent's work on a catch-up with nothing else: no envelope,
+ * checksum, acks, state frames or listeners.
+ */
+async function bareCatchUps(dbPath: string, ranges: { first: number; last: number }[]): Promise<number[]> {
+  const far = await peer('bare-log-agent.ts', [dbPath]);
+  try {
+    const near = await peer('bare-replica.ts', [`ws://127.0.0.1:${String(far.info.port)}`, ...ranges.map((r) => `${String(r.first - 1)}:${String(r.last)}`)]);
+    return near.info.ms as number[];
+  } finally {
+    far.child.kill();
+  }
 }
 
 /** CPU time (user + system, ms) a process has used so far, from /proc (10 ms ticks); null where there is no /proc. */
@@ -120,7 +149,8 @@ export async function benchCatchUp(): Promise<BenchRow[]> {
     const dir = relay.dir;
     await relay.stop();
     // Just inside the outbox window (the newest 10,000), with the few live events logged meanwhile.
-    const floor = seededFloors(agent.dbPath, seedSamples(agent.dbPath, 9_980));
+    const seeded = seedSamples(agent.dbPath, 9_980);
+    const floor = seededFloors(agent.dbPath, seeded);
     const agentCpu0 = cpuMs(agent.proc.proc.pid);
     relay = await startRelay(`ws://127.0.0.1:${agent.port}/ws`, { dir, env: { LOG_LEVEL: 'info' } });
     const relayProc = relay.proc;
@@ -147,9 +177,10 @@ export async function benchCatchUp(): Promise<BenchRow[]> {
     const floor2 = seededFloors(agent.dbPath, more);
     agent = await startAgent({ dir: agentDir, env: { SIM_SPEED: '1', WS_PORT: String(port) } });
     const again = await relayProc.waitForLog((l) => l.msg === 'caught up' && Number(l.applied) >= more.last, 60_000);
+    const bare = await bareCatchUps(agent.dbPath, [seeded, more]);
     return [
-      ...catchUpRows(`catch-up of ${String(done.events)} queued events, applied: after a relay restart (a cold process)`, ms, floor),
-      ...catchUpRows(`catch-up of ${String(again.events)} queued events, applied: after a link outage (the relay running)`, Number(again.ms), floor2),
+      ...catchUpRows(`catch-up of ${String(done.events)} queued events, applied: after a relay restart (a cold process)`, ms, floor, bare[0]),
+      ...catchUpRows(`catch-up of ${String(again.events)} queued events, applied: after a link outage (the relay running)`, Number(again.ms), floor2, bare[1]),
       ...cpuRows,
     ];
   } finally {
