@@ -3,18 +3,14 @@
 // gzip (level 1, as the codec) of its JSON, one ws frame a page. No envelope, no checksum, no auth.
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { WebSocketServer } from 'ws';
+import { loopbackServer } from './loopback-server.js';
 
 const PAGE = 1000;
 const db = new Database(process.argv[2] ?? '', { readonly: true, fileMustExist: true });
 const page = db.prepare('SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?');
 process.on('SIGTERM', () => process.exit(0));
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-wss.on('listening', () => {
-  const a = wss.address();
-  console.log(JSON.stringify({ port: typeof a === 'object' && a !== null ? a.port : 0 }));
-});
+const wss = loopbackServer();
 wss.on('connection', (ws) =>
   ws.on('message', (data) => {
     const { after, to } = JSON.parse(String(data)) as { after: number; to: number };

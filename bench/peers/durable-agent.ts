@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { WebSocketServer } from 'ws';
+import { loopbackServer } from './loopback-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-durable-agent-'));
 const db = new Database(join(dir, 'agent.db'));
@@ -18,11 +18,7 @@ process.on('exit', () => {
 });
 process.on('SIGTERM', () => process.exit(0));
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-wss.on('listening', () => {
-  const a = wss.address();
-  console.log(JSON.stringify({ port: typeof a === 'object' && a !== null ? a.port : 0 }));
-});
+const wss = loopbackServer();
 wss.on('connection', (ws) =>
   ws.on('message', (data) => {
     const m = JSON.parse(String(data)) as { id: string; body: unknown };

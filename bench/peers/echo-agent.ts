@@ -1,9 +1,5 @@
 // The far end of the raw two-hop echo: a ws server that sends every message straight back.
-import { WebSocketServer } from 'ws';
+import { loopbackServer } from './loopback-server.js';
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-wss.on('listening', () => {
-  const a = wss.address();
-  console.log(JSON.stringify({ port: typeof a === 'object' && a !== null ? a.port : 0 }));
-});
+const wss = loopbackServer();
 wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));

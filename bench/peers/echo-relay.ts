@@ -1,12 +1,9 @@
 // The middle hop of the raw two-hop echo: forwards each client message to the far end and each reply back.
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
+import { loopbackServer } from './loopback-server.js';
 
 const upstreamPort = Number(process.argv[2]);
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-wss.on('listening', () => {
-  const a = wss.address();
-  console.log(JSON.stringify({ port: typeof a === 'object' && a !== null ? a.port : 0 }));
-});
+const wss = loopbackServer();
 wss.on('connection', (client) => {
   const up = new WebSocket(`ws://127.0.0.1:${upstreamPort}`, { perMessageDeflate: false });
   const pending: Buffer[] = [];

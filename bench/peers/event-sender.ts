@@ -1,14 +1,10 @@
 // The far end of the raw replica-lag floor: to each connection, sends argv[2] ON/OFF event frames
 // argv[3] ms apart, each stamped with Date.now() as the agent stamps its events.
-import { WebSocketServer } from 'ws';
+import { loopbackServer } from './loopback-server.js';
 
 const count = Number(process.argv[2]);
 const spacingMs = Number(process.argv[3]);
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-wss.on('listening', () => {
-  const a = wss.address();
-  console.log(JSON.stringify({ port: typeof a === 'object' && a !== null ? a.port : 0 }));
-});
+const wss = loopbackServer();
 wss.on('connection', (ws) => {
   let seq = 0;
   const timer = setInterval(() => {
