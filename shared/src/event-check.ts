@@ -29,7 +29,8 @@ function isCelsiusOrNull(v: unknown): v is number | null {
  * would return on success, or null where the fast check is not sure (the caller then asks zod,
  * which also words the error). It must never accept what zod refuses; the property tests in
  * shared/test/event-check.test.ts hold it to that, and to the same output (a new object, keys in
- * the schema's order). A cold relay spent ~50 ms of a 10,000-event catch-up in zod; this ~2 ms.
+ * the schema's order). A cold process spent ~52 ms in zod on 10,000 events; this ~11 ms cold,
+ * ~0.13 ms a page of 1,000 once warm.
  */
 export function checkEventEntry(value: unknown): EventEntry | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
