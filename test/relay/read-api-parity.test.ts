@@ -49,6 +49,18 @@ function shape(value: unknown): unknown {
   return typeof value;
 }
 
+/**
+ * A stats answer's shape, its open_run taken as one shape whichever of its two forms it has: each
+ * end answers as of its own now, and the relay's replica trails the agent by a few milliseconds, so
+ * a run that starts or ends between the two answers is open at one end and not yet (or no longer)
+ * at the other (seen in CI: the relay's {since} against the agent's null).
+ */
+function statsShape(body: unknown): unknown {
+  const { open_run, ...rest } = body as { open_run: unknown };
+  expect(open_run === null || JSON.stringify(shape(open_run)) === JSON.stringify({ since: 'number' }), JSON.stringify(open_run)).toBe(true);
+  return { ...(shape(rest) as Record<string, unknown>), open_run: 'null, or {since: number}' };
+}
+
 interface Event {
   seq: number;
   ts: number;
@@ -177,7 +189,7 @@ describe('the agent and the relay answer the same read API', () => {
     const defaults = await both(`/api/zones/${zone}/stats`);
     expect(defaults.agent.status).toBe(200);
     expect(defaults.relay.status).toBe(200);
-    expect(shape(defaults.relay.body)).toEqual(shape(defaults.agent.body));
+    expect(statsShape(defaults.relay.body)).toEqual(statsShape(defaults.agent.body));
   });
 
   it('answers zones, one zone, system, schedules and presets in the same shapes, and settings alike', async () => {
